@@ -1,0 +1,6 @@
+export * from './client';
+export * as schema from './schema';
+export * from './schema';
+// Query helpers re-exported so that drizzle-orm has exactly one copy and one owner in the repo.
+export { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+export type { SQL } from 'drizzle-orm';

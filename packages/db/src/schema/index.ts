@@ -1,0 +1,4 @@
+export * from './region';
+export * from './organisation';
+export * from './account';
+export * from './trace';

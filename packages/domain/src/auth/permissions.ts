@@ -1,0 +1,43 @@
+import type { Role } from './roles';
+
+/**
+ * Typed permission strings, `action:entity:scope`. Every API procedure declares exactly one of these
+ * (or 'public'); a test enumerates the router and checks every role against every declaration, so a
+ * procedure added without one fails the suite.
+ *
+ * Scopes: `own` = the caller's own account or organisation; `region` = the caller's centre or
+ * supervisor region and the regions below it; `any` = everything.
+ */
+export const PERMISSIONS = [
+  'read:session:own',
+  'update:account:own',
+  'read:organisation:region',
+  'update:account:region',
+  'read:trace:any',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** A procedure's declaration: a permission, or 'public' for what anyone may call without a session. */
+export type Access = Permission | 'public';
+
+const EVERY_ACCOUNT: Permission[] = ['read:session:own', 'update:account:own'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  bidder: [...EVERY_ACCOUNT],
+  tenderer: [...EVERY_ACCOUNT],
+  agency: [...EVERY_ACCOUNT],
+  expert: [...EVERY_ACCOUNT],
+  guarantor: [...EVERY_ACCOUNT],
+  // Centre staff administer the accounts of their own centre's region.
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region'],
+  // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any'],
+};
+
+export function roleHasPermission(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+import type { PutBody } from './types';
+
+export interface SpoolResult {
+  size: number;
+  /** Hex SHA-256 of the bytes written. */
+  sha256: string;
+  /** Base64 MD5 of the bytes written, when asked for (S3 Content-MD5). */
+  md5?: string;
+}
+
+function chunksOf(body: PutBody): AsyncIterable<unknown> {
+  if (body instanceof Uint8Array) {
+    return (async function* () {
+      yield body;
+    })();
+  }
+  if (Symbol.asyncIterator in body) return body;
+  // An old-style stream without async iteration.
+  return new Readable().wrap(body);
+}
+
+/**
+ * Streams `body` into a new file at `path` (which must not exist), hashing it on the way, and
+ * fsyncs it. On any failure, including an error from the source, the file is removed.
+ */
+export async function spoolToFile(
+  body: PutBody,
+  path: string,
+  options: { md5?: boolean; mode?: number } = {},
+): Promise<SpoolResult> {
+  const sha256 = createHash('sha256');
+  const md5 = options.md5 ? createHash('md5') : undefined;
+  let size = 0;
+  const file = await open(path, 'wx', 0o600);
+  try {
+    for await (const chunk of chunksOf(body)) {
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TypeError('Object body must yield bytes (Uint8Array/Buffer), not strings or objects');
+      }
+      sha256.update(chunk);
+      md5?.update(chunk);
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+        offset += bytesWritten;
+      }
+      size += chunk.byteLength;
+    }
+    await file.sync();
+    if (options.mode !== undefined) await file.chmod(options.mode);
+    await file.close();
+  } catch (error) {
+    await file.close().catch(() => {});
+    await rm(path, { force: true });
+    throw error;
+  }
+  return { size, sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('base64') } : {}) };
+}

@@ -1,0 +1,46 @@
+export interface PutOptions {
+  /** Stored with the object and returned by head(); defaults to application/octet-stream. */
+  contentType?: string;
+  /**
+   * Keep the object immutable until this date. Enforced only by an S3 store created with
+   * `objectLock: true` (MinIO object lock, COMPLIANCE mode). Both backends refuse overwrites anyway.
+   */
+  retainUntil?: Date;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** Lower-case hex SHA-256 of the stored bytes. */
+  sha256: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  contentType?: string;
+  sha256?: string;
+}
+
+export type PutBody = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
+
+export interface ObjectStore {
+  readonly kind: 'disk' | 's3';
+  /**
+   * Write-once: never overwrites. Throws ObjectExistsError if the key exists.
+   * Atomic: a failed or interrupted put leaves no object and no partial file visible under the key.
+   */
+  put(key: string, body: PutBody, options?: PutOptions): Promise<StoredObject>;
+  /** Throws ObjectNotFoundError. */
+  get(key: string): Promise<NodeJS.ReadableStream>;
+  /** Throws ObjectNotFoundError. */
+  getBytes(key: string): Promise<Uint8Array>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Objects whose key starts with `prefix` (a plain string prefix, as in S3), in ascending key
+   * order. Yields key and size only: use head() for the content type and digest.
+   */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Readiness check used at boot: creates the bucket/folder if missing, checks it is writable. */
+  ensureReady(): Promise<void>;
+}
