@@ -1,4 +1,5 @@
 export * from './client';
+export * from './execute';
 export * as schema from './schema';
 export * from './schema';
 // Query helpers re-exported so that drizzle-orm has exactly one copy and one owner in the repo.
