@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: '应为 true 或 false / must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce
+  .number({ error: '应为端口号 / must be a port number' })
+  .int({ error: '应为整数端口号 / must be a whole port number' })
+  .min(1, { error: '端口号应在 1–65535 之间 / must be between 1 and 65535' })
+  .max(65535, { error: '端口号应在 1–65535 之间 / must be between 1 and 65535' });
+
+/**
+ * The API's configuration, from the environment, validated once at boot. Absent DATABASE_URL and
+ * S3_ENDPOINT mean the embedded default: PGlite and objects in folders under DATA_DIR.
+ */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    API_HOST: z.string().default('127.0.0.1'),
+    API_PORT: port.default(3001),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, { error: '应为 postgres://用户@主机:端口/数据库 / must look like postgres://user@host:port/database' })
+      .optional(),
+    S3_ENDPOINT: z.url({ error: '应为 http(s):// 地址 / must be an http(s):// URL' }).optional(),
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: '存储桶名应为 3–63 位小写字母、数字、点或横线 / must be 3–63 lowercase letters, digits, dots or dashes' })
+      .default('ggzy'),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_OBJECT_LOCK: bool.default(false),
+    CHECKPOINT_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, { error: '应为 32 字节 Ed25519 种子的 base64 / must be the base64 of a 32-byte Ed25519 seed' })
+      .optional(),
+    LOG_ORIGIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: '应形如 ggzy.example.cn/trace-log / must look like ggzy.example.cn/trace-log' })
+      .default('ggzy.local/trace-log'),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
+    SECURE_COOKIES: bool.optional(),
+    TRUST_PROXY: z.enum(['none', 'loopback', 'all']).default('loopback'),
+    SEED_DEMO: bool.optional(),
+    SEQUENCER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S3_ACCESS_KEY'],
+        message: '设置了 S3_ENDPOINT 时须同时设置 S3_ACCESS_KEY 和 S3_SECRET_KEY / S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.CHECKPOINT_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CHECKPOINT_KEY'],
+        message: '生产环境须提供检查点签名密钥 / production needs CHECKPOINT_KEY (keep it outside the database)',
+      });
+    }
+  });
+
+export type ApiConfig = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置错误 / Configuration error:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  // Empty strings (VAR= in a .env file) count as unset.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`));
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.DATA_DIR);
+  return {
+    env: c.NODE_ENV,
+    host: c.API_HOST,
+    port: c.API_PORT,
+    dataDir,
+    database: c.DATABASE_URL ? { kind: 'postgres' as const, url: c.DATABASE_URL } : { kind: 'pglite' as const, dataDir: resolve(dataDir, 'pglite') },
+    storage:
+      c.S3_ENDPOINT && c.S3_ACCESS_KEY && c.S3_SECRET_KEY
+        ? {
+            kind: 's3' as const,
+            endPoint: c.S3_ENDPOINT,
+            accessKey: c.S3_ACCESS_KEY,
+            secretKey: c.S3_SECRET_KEY,
+            bucket: c.S3_BUCKET,
+            region: c.S3_REGION,
+            objectLock: c.S3_OBJECT_LOCK,
+          }
+        : { kind: 'disk' as const, dir: resolve(dataDir, 'objects') },
+    checkpointKey: c.CHECKPOINT_KEY ? new Uint8Array(Buffer.from(c.CHECKPOINT_KEY, 'base64')) : null,
+    checkpointKeyFile: resolve(dataDir, 'keys', 'checkpoint.key'),
+    logOrigin: c.LOG_ORIGIN,
+    sessionTtlHours: c.SESSION_TTL_HOURS,
+    sessionIdleMinutes: c.SESSION_IDLE_MINUTES,
+    secureCookies: c.SECURE_COOKIES ?? c.NODE_ENV === 'production',
+    trustProxy: c.TRUST_PROXY,
+    // Demo data by default only on the embedded database.
+    seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
+    sequencerIntervalMs: c.SEQUENCER_INTERVAL_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

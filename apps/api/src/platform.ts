@@ -1,0 +1,115 @@
+import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
+import { createApiHandler, seedDemo, type DemoLogin, type Services } from '@ggzy/api';
+import { openDatabase } from '@ggzy/db';
+import { createDiskStore, createS3Store } from '@ggzy/storage';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config';
+
+/**
+ * The checkpoint signing key lives outside the database: whoever can write the database must not be
+ * able to sign a rewritten log. Embedded default: a file in the data folder, made on first boot.
+ */
+async function loadCheckpointSeed(config: ApiConfig, log: Logger): Promise<Uint8Array> {
+  if (config.checkpointKey) return config.checkpointKey;
+  try {
+    const seed = Buffer.from((await readFile(config.checkpointKeyFile, 'utf8')).trim(), 'base64');
+    if (seed.length !== 32) throw new Error(`${config.checkpointKeyFile} does not hold a 32-byte base64 seed`);
+    return new Uint8Array(seed);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const seed = randomBytes(32);
+    await mkdir(dirname(config.checkpointKeyFile), { recursive: true });
+    await writeFile(config.checkpointKeyFile, `${seed.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    log.warn({ file: config.checkpointKeyFile }, 'generated a new checkpoint signing key');
+    return new Uint8Array(seed);
+  }
+}
+
+export interface RunningPlatform {
+  server: Server;
+  url: string;
+  logins: DemoLogin[];
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(config: ApiConfig, log: Logger): Promise<RunningPlatform> {
+  const database = await openDatabase(
+    config.database.kind === 'postgres' ? { url: config.database.url } : { dataDir: config.database.dataDir },
+  );
+  await database.migrate();
+  const store = config.storage.kind === 's3' ? createS3Store(config.storage) : createDiskStore({ dir: config.storage.dir });
+  await store.ensureReady();
+  const signer = createCheckpointSigner({ origin: config.logOrigin, seed: await loadCheckpointSeed(config, log) });
+  const services: Services = {
+    db: database.db,
+    store,
+    signer,
+    settings: { sessionTtlHours: config.sessionTtlHours, sessionIdleMinutes: config.sessionIdleMinutes, secureCookies: config.secureCookies },
+  };
+
+  let logins: DemoLogin[] = [];
+  if (config.seedDemo) {
+    const seeded = await seedDemo(database.db);
+    logins = seeded.logins;
+    if (seeded.seeded) log.info('loaded demo data');
+  }
+
+  // The sequencer: every process runs one; the head-row lock lets one at a time do the work.
+  let sequencing: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const tick = async () => {
+    if (stopped) return;
+    try {
+      for (;;) {
+        const result = await sequenceTrace(database.db, signer);
+        if (!result.ran || result.sequenced === 0) break;
+      }
+    } catch (error) {
+      log.error({ err: error }, 'sequencer run failed');
+    }
+  };
+  const timer = setInterval(() => {
+    sequencing = sequencing.then(tick);
+  }, config.sequencerIntervalMs);
+  sequencing = tick();
+
+  const handler = createApiHandler(services, {
+    trustProxy: config.trustProxy,
+    onError: (error, path) => log.error({ err: error, path }, 'request failed'),
+  });
+  const server = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'unhandled request error');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolveListen());
+  });
+  const address = server.address();
+  const url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : `http://${config.host}:${config.port}`;
+
+  return {
+    server,
+    url,
+    logins,
+    services,
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await sequencing;
+      // Whatever was appended last still gets its place in the tree before the database closes.
+      await tick().catch(() => {});
+      await database.close();
+    },
+  };
+}

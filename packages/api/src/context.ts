@@ -1,0 +1,65 @@
+import type { Database } from '@ggzy/db';
+import type { CheckpointSigner, TraceActor } from '@ggzy/audit';
+import type { ObjectStore } from '@ggzy/storage';
+import type { Role } from '@ggzy/domain';
+
+/** What a request carries that the procedures may use. Built by the HTTP adapter or by tests. */
+export interface RequestInfo {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  cookies: Record<string, string | undefined>;
+  /** The `x-csrf-token` header, compared with the `ggzy_csrf` cookie on mutations. */
+  csrfHeader: string | null;
+}
+
+export interface CookieOptions {
+  maxAgeSeconds?: number;
+  httpOnly?: boolean;
+}
+
+export interface Services {
+  db: Database;
+  store: ObjectStore;
+  signer: CheckpointSigner;
+  settings: {
+    sessionTtlHours: number;
+    sessionIdleMinutes: number;
+    secureCookies: boolean;
+  };
+}
+
+export interface SessionAccount {
+  sessionId: string;
+  accountId: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  organisationId: string | null;
+  organisationName: string | null;
+  regionCode: string;
+}
+
+export interface ApiContext extends Services {
+  request: RequestInfo;
+  setCookie(name: string, value: string, options?: CookieOptions): void;
+  clearCookie(name: string): void;
+  /** The signed-in account, resolved once per request (null: no or invalid session). */
+  session(): Promise<SessionAccount | null>;
+}
+
+export const SESSION_COOKIE = 'ggzy_session';
+export const CSRF_COOKIE = 'ggzy_csrf';
+
+/** The trace-log fields that describe who acted, from the request and its session. */
+export function actorOf(request: RequestInfo, account: SessionAccount | null): TraceActor {
+  return {
+    actorId: account?.accountId ?? null,
+    actorName: account?.username ?? null,
+    organisationId: account?.organisationId ?? null,
+    role: account?.role ?? null,
+    requestId: request.requestId,
+    ip: request.ip,
+    userAgent: request.userAgent,
+  };
+}

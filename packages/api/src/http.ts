@@ -1,0 +1,112 @@
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { getTraceStatus } from '@ggzy/audit';
+import { parse, serialize } from 'cookie';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CSRF_COOKIE, SESSION_COOKIE, type ApiContext, type RequestInfo, type Services, type SessionAccount } from './context';
+import { resolveSession } from './auth/session';
+import { appRouter } from './router';
+
+export interface HttpOptions {
+  /** Trust X-Forwarded-For from these peers (the web server in front of the API). */
+  trustProxy: 'none' | 'loopback' | 'all';
+  onError?: (error: unknown, path: string | undefined) => void;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+function clientIp(req: IncomingMessage, trust: HttpOptions['trustProxy']): string | null {
+  const peer = req.socket.remoteAddress ?? null;
+  const forwarded = req.headers['x-forwarded-for'];
+  const trusted = trust === 'all' || (trust === 'loopback' && peer !== null && LOOPBACK.test(peer));
+  if (trusted && typeof forwarded === 'string' && forwarded.trim() !== '') {
+    return forwarded.split(',')[0]!.trim();
+  }
+  return peer;
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+export function requestInfoOf(req: IncomingMessage, trust: HttpOptions['trustProxy']): RequestInfo {
+  const requestId = header(req, 'x-request-id');
+  return {
+    requestId: requestId && /^[A-Za-z0-9-]{8,64}$/.test(requestId) ? requestId : randomUUID(),
+    ip: clientIp(req, trust),
+    userAgent: header(req, 'user-agent')?.slice(0, 512) ?? null,
+    cookies: parse(req.headers.cookie ?? ''),
+    csrfHeader: header(req, 'x-csrf-token'),
+  };
+}
+
+/** A context for one request: session resolved lazily, at most once. */
+export function createContext(
+  services: Services,
+  request: RequestInfo,
+  cookies: { set: ApiContext['setCookie']; clear: ApiContext['clearCookie'] },
+): ApiContext {
+  let session: Promise<SessionAccount | null> | undefined;
+  return {
+    ...services,
+    request,
+    setCookie: cookies.set,
+    clearCookie: cookies.clear,
+    session: () =>
+      (session ??= resolveSession(services.db, {
+        token: request.cookies[SESSION_COOKIE],
+        idleMinutes: services.settings.sessionIdleMinutes,
+      })),
+  };
+}
+
+/** The API's HTTP surface: tRPC under /api/trpc, and /api/health. */
+export function createApiHandler(services: Services, options: HttpOptions) {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: ({ req, res }) => {
+      const request = requestInfoOf(req, options.trustProxy);
+      res.setHeader('x-request-id', request.requestId);
+      const cookieBase = { path: '/', sameSite: 'lax' as const, secure: services.settings.secureCookies };
+      return createContext(services, request, {
+        set: (name, value, opts) =>
+          res.appendHeader(
+            'set-cookie',
+            serialize(name, value, { ...cookieBase, httpOnly: opts?.httpOnly ?? true, ...(opts?.maxAgeSeconds ? { maxAge: opts.maxAgeSeconds } : {}) }),
+          ),
+        clear: (name) => res.appendHeader('set-cookie', serialize(name, '', { ...cookieBase, httpOnly: true, maxAge: 0 })),
+      });
+    },
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') options.onError?.(error.cause ?? error, path);
+    },
+  });
+
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    // Every browser needs a CSRF cookie before its first mutation (double-submit; see trpc.ts).
+    if (!parse(req.headers.cookie ?? '')[CSRF_COOKIE]) {
+      res.appendHeader(
+        'set-cookie',
+        serialize(CSRF_COOKIE, randomUUID(), { path: '/', sameSite: 'strict', secure: services.settings.secureCookies, httpOnly: false }),
+      );
+    }
+    if (url.startsWith('/api/trpc/')) return trpc(req, res);
+    if (url === '/api/health') {
+      try {
+        const status = await getTraceStatus(services.db);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, storage: services.store.kind, trace: status }));
+      } catch (error) {
+        options.onError?.(error, 'health');
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false }));
+      }
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { zh: '没有这个地址', en: 'Not found' } }));
+  };
+}
