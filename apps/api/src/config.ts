@@ -7,7 +7,7 @@ const bool = z
 const port = z.coerce
   .number({ error: '应为端口号 / must be a port number' })
   .int({ error: '应为整数端口号 / must be a whole port number' })
-  .min(1, { error: '端口号应在 1–65535 之间 / must be between 1 and 65535' })
+  .min(0, { error: '端口号应在 1–65535 之间 / must be between 1 and 65535' })
   .max(65535, { error: '端口号应在 1–65535 之间 / must be between 1 and 65535' });
 
 /**
@@ -18,6 +18,7 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     API_HOST: z.string().default('127.0.0.1'),
+    /** 0 picks a free port (tests). */
     API_PORT: port.default(3001),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: z

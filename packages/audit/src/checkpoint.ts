@@ -89,9 +89,10 @@ export interface VerifierKey {
 }
 
 export function parseVerifierKey(text: string): VerifierKey {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) throw new RangeError('a verifier key reads <name>+<hash>+<key>');
-  const [name, hashHex, keyB64] = parts as [string, string, string];
+  // The name and the hash contain no '+'; the base64 key may.
+  const match = /^([^+\s]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/=]+)$/.exec(text.trim());
+  if (!match) throw new RangeError('a verifier key reads <name>+<hash>+<key>');
+  const [, name, hashHex, keyB64] = match as unknown as [string, string, string, string];
   const raw = fromBase64(keyB64);
   if (raw.length !== 33 || raw[0] !== ALG_ED25519) throw new RangeError('only Ed25519 verifier keys are supported');
   const publicKey = raw.slice(1);
