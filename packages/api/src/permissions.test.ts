@@ -16,7 +16,7 @@ const ACCOUNT_OF: Record<Role, string> = {
   guarantor: 'guarantor',
 };
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { meta?: Meta; type: string } }>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta; type: string } }>);
 
 async function call(client: TestClient, path: string, type: string): Promise<unknown> {
   let target: unknown = client.caller;

@@ -39,8 +39,10 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
   };
 }
 
+const createCaller = createCallerFactory(appRouter);
+
 export interface TestClient {
-  caller: ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  caller: ReturnType<typeof createCaller>;
   cookies: Record<string, string>;
 }
 
@@ -54,9 +56,8 @@ export function testClient(services: Services, options: { csrf?: boolean; ip?: s
     cookies: { ...cookies },
     csrfHeader: options.csrf === false ? null : 'test-csrf-token',
   });
-  const factory = createCallerFactory(appRouter);
   // Each call gets a fresh context (a fresh request), as over HTTP.
-  const caller = factory(() =>
+  const caller = createCaller(() =>
     createContext(services, request(), {
       set: (name, value) => {
         cookies[name] = value;

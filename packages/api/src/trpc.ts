@@ -1,7 +1,7 @@
 import { appendTrace } from '@ggzy/audit';
 import { AppError, isAppError, roleHasPermission, type Access, type AppErrorCode } from '@ggzy/domain';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '@ggzy/crypto';
 import { actorOf, CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 
 export interface Meta {
@@ -96,12 +96,6 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Double-submit CSRF check on every mutation: the `x-csrf-token` header must equal the `ggzy_csrf`
  * cookie. A page on another origin can make the browser send the cookie but cannot read it to set
@@ -111,7 +105,7 @@ const csrf = t.middleware(async ({ ctx, type, next }) => {
   if (type === 'mutation') {
     const cookie = ctx.request.cookies[CSRF_COOKIE];
     const header = ctx.request.csrfHeader;
-    if (!cookie || !header || !sameToken(cookie, header)) {
+    if (!cookie || !header || !constantTimeEqual(cookie, header)) {
       throw new AppError('CSRF_REJECTED', {
         zh: '请求校验失败（CSRF），请刷新页面后重试',
         en: 'The request failed its CSRF check; reload the page and try again',

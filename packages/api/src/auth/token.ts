@@ -1,14 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomToken, sha256Hex } from '@ggzy/crypto';
 
-/** A random bearer token (256 bits) for the cookie, and the digest that is stored instead of it. */
+/** A random bearer token (256 bits) for the session cookie. */
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
+/** What is stored instead of the token: a copy of the database does not let anyone sign in. */
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return sha256Hex(token);
 }
