@@ -10,6 +10,7 @@ import {
 } from '@ggzy/audit';
 import { z } from 'zod';
 import { actorOf } from '../context';
+import { watchCheckpoints } from '../log/checkpoint-feed';
 import { procedure, publicProcedure, router } from '../trpc';
 
 const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -96,23 +97,6 @@ export const logRouter = router({
       return entries;
     }),
 
-  /** Live: the newest signed checkpoint, whenever it changes. */
-  watch: publicProcedure().subscription(async function* ({ ctx, signal }) {
-    let last = -1;
-    while (!signal?.aborted) {
-      const latest = await getCheckpoint(ctx.db);
-      const status = await getTraceStatus(ctx.db);
-      if (latest && latest.size !== last) {
-        last = latest.size;
-        yield { size: latest.size, root: latest.root, pending: status.pending, signedAt: latest.createdAt.toISOString() };
-      }
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, 1000);
-        signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        }, { once: true });
-      });
-    }
-  }),
+  /** Live: the newest signed checkpoint and the pending count, whenever they change. */
+  watch: publicProcedure().subscription(({ ctx, signal }) => watchCheckpoints(ctx.db, signal)),
 });
