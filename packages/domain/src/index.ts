@@ -3,3 +3,7 @@ export * from './auth/roles';
 export * from './auth/permissions';
 export * from './auth/credentials';
 export * from './organisation/credit-code';
+export * from './calendar/calendar';
+export * from './tender/types';
+export * from './tender/rules';
+export * from './tender/lifecycle';

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { calendarOf, EMPTY_CALENDAR, instantOf } from '../calendar/calendar';
+import { checkBond, checkObjectionFiling, checkSchedule, deadlineAfterAmendment, type ScheduleInput } from './rules';
+
+const at = (date: string, time = '09:30') => instantOf(date, time);
+const rules = (input: Partial<ScheduleInput>, calendar = EMPTY_CALENDAR) =>
+  checkSchedule(
+    {
+      type: 'construction',
+      method: 'open',
+      documentsFrom: at('2026-12-01'),
+      documentsUntil: at('2026-12-07', '17:00'),
+      deadline: at('2026-12-22'),
+      ...input,
+    },
+    calendar,
+  ).map((p) => p.rule);
+
+describe('20 days from issuing the documents to the deadline (招标投标法 art. 24; 87号令 art. 20)', () => {
+  // Documents first issued Tue Dec 1; day 20 is Mon Dec 21.
+  it.each([
+    ['2026-12-20', ['bid-period']],
+    ['2026-12-21', []],
+    ['2026-12-22', []],
+  ])('deadline %s → %j', (deadline, expected) => {
+    expect(rules({ deadline: at(deadline) })).toEqual(expected);
+    expect(rules({ type: 'procurement', documentsUntil: at('2026-12-08', '17:00'), deadline: at(deadline) })).toEqual(expected);
+  });
+
+  it('names the earliest allowed date, in Chinese and English', () => {
+    const [problem] = checkSchedule(
+      { type: 'construction', method: 'open', documentsFrom: at('2026-12-01'), documentsUntil: at('2026-12-07'), deadline: at('2026-12-20') },
+      EMPTY_CALENDAR,
+    );
+    expect(problem).toMatchObject({ field: 'deadline', limit: '2026-12-21' });
+    expect(problem!.zh).toContain('投标截止日最早为 2026-12-21');
+    expect(problem!.en).toContain('the earliest deadline is 2026-12-21');
+  });
+
+  it('rolls the 20th day forward past a holiday', () => {
+    // Day 20 after Sep 11 is Oct 1 (holiday): the earliest deadline is the first working day after.
+    const cal = calendarOf(['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'].map((date) => ({ date, kind: 'holiday' as const })));
+    expect(rules({ documentsFrom: at('2026-09-11'), documentsUntil: at('2026-09-17'), deadline: at('2026-10-07') }, cal)).toEqual(['bid-period']);
+    expect(rules({ documentsFrom: at('2026-09-11'), documentsUntil: at('2026-09-17'), deadline: at('2026-10-08') }, cal)).toEqual([]);
+  });
+});
+
+describe('documents available ≥ 5 days (实施条例 art. 16); procurement ≥ 5 working days (87号令 art. 18)', () => {
+  it.each([
+    ['2026-12-05', ['documents-period']],
+    ['2026-12-06', ['documents-period']], // Sunday: the 5th day rolls to Monday Dec 7
+    ['2026-12-07', []],
+    ['2026-12-08', []],
+  ])('construction, documents until %s → %j', (until, expected) => {
+    expect(rules({ documentsUntil: at(until, '17:00') })).toEqual(expected);
+  });
+
+  // From Tue Dec 1: working days Dec 2, 3, 4, 7, 8 → the 5th working day is Tue Dec 8.
+  it.each([
+    ['2026-12-07', ['documents-period']],
+    ['2026-12-08', []],
+    ['2026-12-09', []],
+  ])('procurement, documents until %s → %j', (until, expected) => {
+    expect(rules({ type: 'procurement', documentsUntil: at(until, '17:00') })).toEqual(expected);
+  });
+
+  it('refuses documents that stop before they start or after the deadline', () => {
+    expect(rules({ documentsUntil: at('2026-11-30') })).toContain('documents-order');
+    expect(rules({ documentsUntil: at('2026-12-23') })).toContain('documents-order');
+  });
+});
+
+describe('land-use listing (国土资源部令第39号): notice ≥ 20 days ahead, open ≥ 10 days', () => {
+  const listing = (listingFrom: string, deadline: string) =>
+    rules({ type: 'landUse', method: 'listing', listingFrom: at(listingFrom), documentsUntil: at(deadline), deadline: at(deadline) });
+  it.each([
+    ['2026-12-20', ['listing-notice']],
+    ['2026-12-21', []],
+    ['2026-12-22', []],
+  ])('listing starts %s → %j', (from, expected) => {
+    expect(listing(from, '2027-01-05')).toEqual(expected);
+  });
+  it.each([
+    ['2026-12-30', ['listing-period']],
+    ['2026-12-31', []],
+    ['2027-01-01', []],
+  ])('listing from Dec 21 ends %s → %j', (end, expected) => {
+    expect(listing('2026-12-21', end)).toEqual(expected);
+  });
+});
+
+describe('state-owned property disclosure ≥ 20 working days (国资委、财政部令第32号)', () => {
+  // From Tue Dec 1, the 20th working day is Tue Dec 29.
+  it.each([
+    ['2026-12-28', ['disclosure-period']],
+    ['2026-12-29', []],
+    ['2026-12-30', []],
+  ])('deadline %s → %j', (deadline, expected) => {
+    expect(rules({ type: 'stateProperty', method: 'listing', documentsUntil: at(deadline), deadline: at(deadline) })).toEqual(expected);
+  });
+});
+
+describe('bid bond ≤ 2 % (实施条例 art. 26; 政府采购法实施条例 art. 33)', () => {
+  // Estimated price ¥10,000,000.00 = 1,000,000,000 fen: the cap is ¥200,000.00.
+  it.each([
+    [19_999_999, []],
+    [20_000_000, []],
+    [20_000_001, ['bond-cap']],
+  ])('bond %i fen → %j', (bond, expected) => {
+    expect(checkBond({ type: 'construction', estimatedPrice: 1_000_000_000, bond }).map((p) => p.rule)).toEqual(expected);
+  });
+  it('states the cap in yuan and says budget for procurement; does not apply to property rights', () => {
+    const [problem] = checkBond({ type: 'procurement', estimatedPrice: 1_000_000_000, bond: 30_000_000 });
+    expect(problem!.zh).toContain('采购预算的2%，即不超过 ¥200000.00');
+    expect(checkBond({ type: 'stateProperty', estimatedPrice: 100, bond: 30 })).toEqual([]);
+  });
+});
+
+describe('a late amendment moves the deadline (实施条例 art. 21; 87号令 art. 27)', () => {
+  const deadline = at('2026-12-22', '09:30');
+  it.each([
+    ['2026-12-06', false, '2026-12-22T01:30:00.000Z'], // 16 days before: unchanged
+    ['2026-12-07', false, '2026-12-22T01:30:00.000Z'], // exactly 15 days: unchanged
+    ['2026-12-08', true, '2026-12-23T01:30:00.000Z'], // 14 days: moves to Dec 23, same time
+  ])('issued %s → moved %s, deadline %s', (issued, moved, expected) => {
+    const result = deadlineAfterAmendment({ deadline, issuedAt: at(issued, '16:00'), affectsBids: true }, EMPTY_CALENDAR);
+    expect(result.moved).toBe(moved);
+    expect(result.deadline.toISOString()).toBe(expected);
+  });
+  it('leaves the deadline when the amendment cannot affect bids, and rolls past a weekend', () => {
+    expect(deadlineAfterAmendment({ deadline, issuedAt: at("2026-12-20"), affectsBids: false }, EMPTY_CALENDAR).moved).toBe(false);
+    // Issued Sat Dec 12 → day 15 is Sun Dec 27 → Monday Dec 28.
+    const moved = deadlineAfterAmendment({ deadline, issuedAt: at('2026-12-12'), affectsBids: true }, EMPTY_CALENDAR);
+    expect(moved.deadline.toISOString()).toBe('2026-12-28T01:30:00.000Z');
+  });
+});
+
+describe('objections to the documents ≥ 10 days before the deadline (实施条例 art. 22)', () => {
+  const deadline = at('2026-12-22');
+  it.each([
+    ['2026-12-11', null],
+    ['2026-12-12', null],
+    ['2026-12-13', 'objection-too-late'],
+  ])('filed %s → %s', (filed, expected) => {
+    expect(checkObjectionFiling({ deadline, filedAt: at(filed, '23:59') })?.rule ?? null).toBe(expected);
+  });
+});

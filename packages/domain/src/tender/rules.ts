@@ -1,0 +1,213 @@
+/**
+ * The rules of DESIGN.md §3 that apply before the bid deadline. Each check returns the problems it
+ * finds, each with the article it comes from and a message a tenderer can act on (the earliest date
+ * that would be allowed). Nothing is silently corrected, except the one rule that says the deadline
+ * moves (a late amendment).
+ */
+import {
+  addDays,
+  addWorkingDays,
+  daysBetween,
+  instantOf,
+  localDateOf,
+  localTimeOf,
+  rollForward,
+  workingDaysBetween,
+  type HolidayCalendar,
+  type LocalDate,
+} from '../calendar/calendar';
+import type { TenderMethod, TransactionType } from './types';
+
+export type RuleCode =
+  | 'bid-period'
+  | 'documents-period'
+  | 'documents-order'
+  | 'listing-notice'
+  | 'listing-period'
+  | 'disclosure-period'
+  | 'bond-cap'
+  | 'objection-too-late';
+
+export interface RuleProblem {
+  rule: RuleCode;
+  /** The input field to correct. */
+  field: 'documentsFrom' | 'documentsUntil' | 'deadline' | 'listingFrom' | 'bond' | 'filedAt';
+  zh: string;
+  en: string;
+  /** The earliest (or latest) date that satisfies the rule, when there is one. */
+  limit?: LocalDate;
+}
+
+export interface ScheduleInput {
+  type: TransactionType;
+  method: TenderMethod;
+  /** Tender documents (or the listing notice) start being issued: normally the publication time. */
+  documentsFrom: Date;
+  /** Tender documents stop being issued (downloadable). */
+  documentsUntil: Date;
+  /** Bid deadline, which is also the opening time (招标投标法 art. 34). */
+  deadline: Date;
+  /** Land-use listing (挂牌): the listing period starts; it ends at the deadline. */
+  listingFrom?: Date | undefined;
+}
+
+const isTender = (input: { type: TransactionType; method: TenderMethod }) =>
+  (input.type === 'construction' || input.type === 'procurement') && (input.method === 'open' || input.method === 'invited');
+
+/** The earliest last day of a period of `days` calendar days after `start` (art. 201 + art. 203). */
+function earliestAfterDays(start: LocalDate, days: number, calendar: HolidayCalendar): LocalDate {
+  return rollForward(addDays(start, days), calendar);
+}
+
+export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const from = localDateOf(input.documentsFrom);
+  const until = localDateOf(input.documentsUntil);
+  const deadline = localDateOf(input.deadline);
+
+  if (input.documentsUntil.getTime() <= input.documentsFrom.getTime() || input.documentsUntil.getTime() > input.deadline.getTime()) {
+    problems.push({
+      rule: 'documents-order',
+      field: 'documentsUntil',
+      zh: '招标文件获取截止时间应晚于开始时间，且不晚于投标截止时间',
+      en: 'The documents must stop being available after they start, and no later than the bid deadline',
+    });
+  }
+
+  if (isTender(input)) {
+    // 招标投标法 art. 24; 87号令 art. 20: at least 20 days from the day documents are first issued.
+    const earliest = earliestAfterDays(from, 20, calendar);
+    if (deadline < earliest) {
+      problems.push({
+        rule: 'bid-period',
+        field: 'deadline',
+        limit: earliest,
+        zh: `自招标文件开始发出之日起至投标截止之日止不得少于20日（招标投标法第二十四条），投标截止日最早为 ${earliest}`,
+        en: `At least 20 days must run from the day the tender documents are first issued to the bid deadline (Tendering and Bidding Law art. 24); the earliest deadline is ${earliest}`,
+      });
+    }
+    if (input.type === 'procurement') {
+      // 87号令 art. 18: documents available for at least 5 working days.
+      const earliestUntil = addWorkingDays(from, 5, calendar);
+      if (workingDaysBetween(from, until, calendar) < 5) {
+        problems.push({
+          rule: 'documents-period',
+          field: 'documentsUntil',
+          limit: earliestUntil,
+          zh: `政府采购招标文件提供期限不得少于5个工作日（87号令第十八条），最早截止于 ${earliestUntil}`,
+          en: `Procurement tender documents must be available for at least 5 working days (MOF Order 87 art. 18); the earliest end is ${earliestUntil}`,
+        });
+      }
+    } else {
+      // 实施条例 art. 16: documents on sale for at least 5 days.
+      const earliestUntil = earliestAfterDays(from, 5, calendar);
+      if (until < earliestUntil) {
+        problems.push({
+          rule: 'documents-period',
+          field: 'documentsUntil',
+          limit: earliestUntil,
+          zh: `招标文件发售期不得少于5日（招标投标法实施条例第十六条），最早截止于 ${earliestUntil}`,
+          en: `Tender documents must be available for at least 5 days (Implementing Regulations art. 16); the earliest end is ${earliestUntil}`,
+        });
+      }
+    }
+  }
+
+  if (input.type === 'landUse' && input.method === 'listing') {
+    // 国土资源部令第39号: the listing notice at least 20 days ahead; the listing open at least 10 days.
+    if (!input.listingFrom) {
+      problems.push({ rule: 'listing-notice', field: 'listingFrom', zh: '挂牌出让须填写挂牌起始时间', en: 'A listing needs the start of its listing period' });
+    } else {
+      const listingFrom = localDateOf(input.listingFrom);
+      const earliestStart = earliestAfterDays(from, 20, calendar);
+      if (listingFrom < earliestStart) {
+        problems.push({
+          rule: 'listing-notice',
+          field: 'listingFrom',
+          limit: earliestStart,
+          zh: `挂牌出让公告应在挂牌开始20日前发布（国土资源部令第39号），挂牌最早开始于 ${earliestStart}`,
+          en: `The listing notice must be published at least 20 days before the listing starts (MLR Order 39); the earliest start is ${earliestStart}`,
+        });
+      }
+      const earliestEnd = earliestAfterDays(listingFrom, 10, calendar);
+      if (deadline < earliestEnd) {
+        problems.push({
+          rule: 'listing-period',
+          field: 'deadline',
+          limit: earliestEnd,
+          zh: `挂牌时间不得少于10日（国土资源部令第39号），挂牌最早截止于 ${earliestEnd}`,
+          en: `The listing must stay open for at least 10 days (MLR Order 39); the earliest end is ${earliestEnd}`,
+        });
+      }
+    }
+  }
+
+  if (input.type === 'stateProperty') {
+    // 国资委、财政部令第32号 art. 13: disclosure for at least 20 working days.
+    const earliest = addWorkingDays(from, 20, calendar);
+    if (workingDaysBetween(from, deadline, calendar) < 20) {
+      problems.push({
+        rule: 'disclosure-period',
+        field: 'deadline',
+        limit: earliest,
+        zh: `国有产权转让信息披露期不得少于20个工作日（国资委、财政部令第32号第十三条），最早截止于 ${earliest}`,
+        en: `State-owned property transfers must be disclosed for at least 20 working days (SASAC/MOF Order 32 art. 13); the earliest end is ${earliest}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * 实施条例 art. 26 (construction: of the estimated contract price); 政府采购法实施条例 art. 33 / 87号令
+ * (procurement: of the budget): the bid bond may not exceed 2 %. Amounts in fen (分), integers.
+ */
+export function checkBond(input: { type: TransactionType; estimatedPrice: number; bond: number }): RuleProblem[] {
+  if (input.type !== 'construction' && input.type !== 'procurement') return [];
+  const cap = Math.floor(input.estimatedPrice / 50);
+  if (input.bond * 50 <= input.estimatedPrice) return [];
+  const base = input.type === 'procurement' ? { zh: '采购预算', en: 'budget' } : { zh: '招标项目估算价', en: 'estimated contract price' };
+  const yuan = (fen: number) => (fen / 100).toFixed(2);
+  return [
+    {
+      rule: 'bond-cap',
+      field: 'bond',
+      zh: `投标保证金不得超过${base.zh}的2%，即不超过 ¥${yuan(cap)}（招标投标法实施条例第二十六条）`,
+      en: `The bid bond may not exceed 2 % of the ${base.en}, i.e. ¥${yuan(cap)} (Implementing Regulations art. 26)`,
+    },
+  ];
+}
+
+/**
+ * 实施条例 art. 21; 87号令 art. 27: a clarification or amendment that may affect the preparation of
+ * bids must be issued at least 15 days before the deadline; when it comes later, the deadline moves
+ * so that 15 days remain (same time of day, rolled forward past rest days).
+ */
+export function deadlineAfterAmendment(
+  input: { deadline: Date; issuedAt: Date; affectsBids: boolean },
+  calendar: HolidayCalendar,
+): { deadline: Date; moved: boolean } {
+  if (!input.affectsBids) return { deadline: input.deadline, moved: false };
+  const issued = localDateOf(input.issuedAt);
+  if (daysBetween(issued, localDateOf(input.deadline)) >= 15) return { deadline: input.deadline, moved: false };
+  const newDate = earliestAfterDays(issued, 15, calendar);
+  return { deadline: instantOf(newDate, localTimeOf(input.deadline).slice(0, 5)), moved: true };
+}
+
+/** 实施条例 art. 22: objections to the tender documents are filed at least 10 days before the deadline. */
+export function checkObjectionFiling(input: { deadline: Date; filedAt: Date }): RuleProblem | null {
+  const latest = addDays(localDateOf(input.deadline), -10);
+  if (localDateOf(input.filedAt) <= latest) return null;
+  return {
+    rule: 'objection-too-late',
+    field: 'filedAt',
+    limit: latest,
+    zh: `对招标文件的异议应在投标截止时间10日前提出（招标投标法实施条例第二十二条），本项目最迟于 ${latest} 提出`,
+    en: `Objections to the tender documents must be filed at least 10 days before the deadline (Implementing Regulations art. 22); for this section by ${latest}`,
+  };
+}
+
+/** 实施条例 art. 22: the tenderer answers an objection within 3 days of receiving it. */
+export function objectionAnswerDue(filedAt: Date): Date {
+  return instantOf(addDays(localDateOf(filedAt), 4));
+}
