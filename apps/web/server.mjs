@@ -1,15 +1,17 @@
 // The web front end in production: one origin for the browser. It forwards /api/* to the API
 // untouched (tRPC, SSE, cookies), hands out the CSRF cookie, serves the built assets and renders
 // every page with React Router. Build first: npm run build -w @ggzy/web.
-import { createRequestHandler } from '@react-router/express';
-import compression from 'compression';
-import express from 'express';
-import { createProxyMiddleware } from 'http-proxy-middleware';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// Before React loads (it picks its development or production build from this once): the
+// libraries come in through import() below, after this line has run.
 process.env.NODE_ENV ??= 'production';
+const { createRequestHandler } = await import('@react-router/express');
+const { default: compression } = await import('compression');
+const { default: express } = await import('express');
+const { createProxyMiddleware } = await import('http-proxy-middleware');
 
 const API_URL = (process.env.API_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
 const PORT = Number(process.env.PORT ?? 3000);

@@ -48,6 +48,7 @@ const schema = z
     TRUST_PROXY: z.enum(['none', 'loopback', 'all']).default('loopback'),
     SEED_DEMO: bool.optional(),
     SEQUENCER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+    SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -113,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Demo data by default only on the embedded database.
     seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
     sequencerIntervalMs: c.SEQUENCER_INTERVAL_MS,
+    schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

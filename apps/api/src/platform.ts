@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, seedDemo, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, seedDemo, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -78,6 +78,26 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   }, config.sequencerIntervalMs);
   sequencing = tick();
 
+  // Timed transitions (the bid deadline) from the database clock; every process runs this, and the
+  // row locks make each transition happen exactly once (packages/api/src/tender/timed-transitions.ts).
+  let scheduling: Promise<unknown> = Promise.resolve();
+  const schedule = async () => {
+    if (stopped) return;
+    try {
+      for (;;) {
+        const taken = await takeDueTransitions(database.db);
+        for (const t of taken) log.info(t, 'section deadline passed');
+        if (taken.length < 100) break;
+      }
+    } catch (error) {
+      log.error({ err: error }, 'timed transitions failed');
+    }
+  };
+  const scheduler = setInterval(() => {
+    scheduling = scheduling.then(schedule);
+  }, config.schedulerIntervalMs);
+  scheduling = schedule();
+
   const handler = createApiHandler(services, {
     trustProxy: config.trustProxy,
     onError: (error, path) => log.error({ err: error, path }, 'request failed'),
@@ -104,6 +124,8 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     async close() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(scheduler);
+      await scheduling;
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await sequencing;

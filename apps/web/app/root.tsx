@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router';
 import type { Route } from './+types/root';
 import { ErrorPage } from './components/error-page';
@@ -6,7 +7,11 @@ import { HTML_LANG, I18nProvider, langFromCookieHeader, translator, type Lang } 
 import { getSession } from './lib/session.server';
 import stylesHref from './styles.css?url';
 
-export const links: Route.LinksFunction = () => [{ rel: 'stylesheet', href: stylesHref }];
+export const links: Route.LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesHref },
+  // No favicon request: the portal has no icon yet.
+  { rel: 'icon', href: 'data:,' },
+];
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const lang = langFromCookieHeader(request.headers.get('cookie'));
@@ -43,11 +48,20 @@ export function Layout({ children }: { children: React.ReactNode }) {
           <main className="container">{children}</main>
           <SiteFooter />
         </I18nProvider>
+        <HydrationMarker />
         <ScrollRestoration />
         <Scripts />
       </body>
     </html>
   );
+}
+
+/** Marks the document once React has hydrated it, so that tests (and nothing else) can wait for it. */
+function HydrationMarker() {
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = 'true';
+  }, []);
+  return null;
 }
 
 export default function App() {

@@ -1,11 +1,13 @@
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { getTraceStatus } from '@ggzy/audit';
+import { isAppError } from '@ggzy/domain';
 import { parse, serialize } from 'cookie';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CSRF_COOKIE, SESSION_COOKIE, type ApiContext, type RequestInfo, type Services, type SessionAccount } from './context';
 import { resolveSession } from './auth/session';
 import { appRouter } from './router';
+import { handleRest, sendError } from './rest';
 
 export interface HttpOptions {
   /** Trust X-Forwarded-For from these peers (the web server in front of the API). */
@@ -94,6 +96,19 @@ export function createApiHandler(services: Services, options: HttpOptions) {
       );
     }
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
+    const path = url.split('?')[0]!;
+    if (path.startsWith('/api/sections/') || path.startsWith('/api/documents/')) {
+      const request = requestInfoOf(req, options.trustProxy);
+      res.setHeader('x-request-id', request.requestId);
+      const ctx = createContext(services, request, { set: () => {}, clear: () => {} });
+      try {
+        if (await handleRest(ctx, req, res, path)) return;
+      } catch (error) {
+        if (!isAppError(error)) options.onError?.(error, path);
+        sendError(res, error);
+        return;
+      }
+    }
     if (url === '/api/health') {
       try {
         const status = await getTraceStatus(services.db);

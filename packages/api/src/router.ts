@@ -1,12 +1,20 @@
 import { authRouter } from './routers/auth';
+import { biddingRouter } from './routers/bidding';
+import { calendarRouter } from './routers/calendar';
 import { directoryRouter } from './routers/directory';
 import { logRouter } from './routers/log';
+import { portalRouter } from './routers/portal';
+import { tenderRouter } from './routers/tender';
 import { router } from './trpc';
 
 export const appRouter = router({
   auth: authRouter,
   directory: directoryRouter,
   log: logRouter,
+  portal: portalRouter,
+  tender: tenderRouter,
+  bidding: biddingRouter,
+  calendar: calendarRouter,
 });
 
 export type AppRouter = typeof appRouter;

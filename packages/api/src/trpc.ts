@@ -1,8 +1,8 @@
-import { appendTrace } from '@ggzy/audit';
-import { AppError, isAppError, roleHasPermission, type Access, type AppErrorCode } from '@ggzy/domain';
+import { AppError, isAppError, type Access, type AppErrorCode } from '@ggzy/domain';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { constantTimeEqual } from '@ggzy/crypto';
-import { actorOf, CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { authorizeAccess } from './authorize';
+import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 
 export interface Meta {
   /** The permission this procedure needs, or 'public'. Every procedure declares one. */
@@ -10,7 +10,7 @@ export interface Meta {
 }
 
 /** The one mapping from the platform's error codes to tRPC's (and so to HTTP statuses). */
-const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
+export const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   UNAUTHENTICATED: 'UNAUTHORIZED',
   SESSION_EXPIRED: 'UNAUTHORIZED',
   INVALID_CREDENTIALS: 'UNAUTHORIZED',
@@ -115,12 +115,7 @@ const csrf = t.middleware(async ({ ctx, type, next }) => {
   return next();
 });
 
-const UNAUTHENTICATED = new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
-
-/**
- * Resolves the session and checks the declared permission. A refusal is itself a trace-log entry
- * (DESIGN.md §5: attempts are evidence too).
- */
+/** Resolves the session and checks the declared permission (see authorize.ts). */
 const authorize = t.middleware(async ({ ctx, meta, path, next }) => {
   const access = meta?.access;
   if (!access) {
@@ -128,22 +123,7 @@ const authorize = t.middleware(async ({ ctx, meta, path, next }) => {
     throw new AppError('INTERNAL', { zh: '接口未声明权限', en: `Procedure ${path} declares no permission` });
   }
   if (access === 'public') return next({ ctx: { account: null as SessionAccount | null } });
-  const account = await ctx.session();
-  if (!account) throw UNAUTHENTICATED;
-  if (!roleHasPermission(account.role, access)) {
-    await appendTrace(ctx.db, actorOf(ctx.request, account), {
-      action: 'auth.denied',
-      outcome: 'denied',
-      targetType: 'procedure',
-      targetId: path,
-      details: { permission: access },
-    });
-    throw new AppError(
-      'PERMISSION_DENIED',
-      { zh: `没有权限执行此操作（需要 ${access}）`, en: `You do not have permission for this (needs ${access})` },
-      { permission: access, path },
-    );
-  }
+  const account = await authorizeAccess(ctx, access, path);
   return next({ ctx: { account } });
 });
 

@@ -7,3 +7,5 @@ export * from './calendar/calendar';
 export * from './tender/types';
 export * from './tender/rules';
 export * from './tender/lifecycle';
+export * from './tender/scoring';
+export * from './tender/section-input';

@@ -1,5 +1,5 @@
 import type { Role } from '@ggzy/domain';
-import { NavLink } from 'react-router';
+import { Link, NavLink } from 'react-router';
 import { useI18n, type MessageKey } from '../i18n/i18n';
 import type { Me } from '../lib/session.server';
 
@@ -41,9 +41,14 @@ export function WorkspaceShell({ me, title, children }: { me: Me; title: string;
         <ul>
           {workspaceNav(me.role).map((item) => (
             <li key={item.to}>
-              <NavLink to={item.to} end>
-                {t(item.label)}
-              </NavLink>
+              {item.to.includes('#') ? (
+                // A section of a page: NavLink would mark it active together with the page itself.
+                <Link to={item.to}>{t(item.label)}</Link>
+              ) : (
+                <NavLink to={item.to} end>
+                  {t(item.label)}
+                </NavLink>
+              )}
             </li>
           ))}
         </ul>

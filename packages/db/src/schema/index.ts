@@ -2,3 +2,4 @@ export * from './region';
 export * from './organisation';
 export * from './account';
 export * from './trace';
+export * from './tender';

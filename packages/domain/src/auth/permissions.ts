@@ -14,6 +14,15 @@ export const PERMISSIONS = [
   'read:organisation:region',
   'update:account:region',
   'read:trace:any',
+  'create:section:own',
+  'update:section:own',
+  'read:section:own',
+  'read:section:region',
+  'download:documents:any',
+  'create:question:any',
+  'create:objection:any',
+  'read:bidding:own',
+  'update:calendar:any',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -23,15 +32,17 @@ export type Access = Permission | 'public';
 const EVERY_ACCOUNT: Permission[] = ['read:session:own', 'update:account:own'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  bidder: [...EVERY_ACCOUNT],
-  tenderer: [...EVERY_ACCOUNT],
-  agency: [...EVERY_ACCOUNT],
+  // A bidder company reads notices and documents, asks, objects, and follows what it obtained.
+  bidder: [...EVERY_ACCOUNT, 'download:documents:any', 'create:question:any', 'create:objection:any', 'read:bidding:own'],
+  // The buyer and its agent run their own projects' sections.
+  tenderer: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own'],
+  agency: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own'],
   expert: [...EVERY_ACCOUNT],
   guarantor: [...EVERY_ACCOUNT],
   // Centre staff administer the accounts of their own centre's region.
-  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region'],
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
-  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any'],
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {

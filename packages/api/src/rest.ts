@@ -1,0 +1,129 @@
+/**
+ * The API's REST endpoints, for what tRPC's JSON does not carry well: streaming files. Each route
+ * declares its access like a procedure does (the permissions test walks this table too), checks the
+ * CSRF token on anything but GET, and answers errors in the same bilingual shape.
+ */
+import { AppError, isAppError, type Access, type AppErrorCode, type Permission } from '@ggzy/domain';
+import { constantTimeEqual } from '@ggzy/crypto';
+import { ObjectExistsError } from '@ggzy/storage';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { authorizeAccess } from './authorize';
+import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
+
+export interface RestRoute {
+  method: 'GET' | 'PUT';
+  pattern: RegExp;
+  /** Any one of these permissions suffices. */
+  access: Access | readonly Permission[];
+  name: string;
+  handle(ctx: ApiContext, account: SessionAccount, params: string[], req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+const HTTP_STATUS: Record<AppErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  SESSION_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  ACCOUNT_LOCKED: 429,
+  ACCOUNT_DISABLED: 403,
+  PERMISSION_DENIED: 403,
+  CSRF_REJECTED: 403,
+  INVALID_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RULE_VIOLATION: 422,
+  INTERNAL: 500,
+};
+
+const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+
+/** Counts bytes through a stream and fails it past the limit, so an oversized upload stores nothing. */
+function limitBytes(limit: number) {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new AppError('INVALID_INPUT', { zh: `文件超过 ${limit / 2 ** 20} MiB 上限`, en: `The file exceeds the ${limit / 2 ** 20} MiB limit` }));
+      else callback(null, chunk);
+    },
+  });
+}
+
+export const restRoutes: RestRoute[] = [
+  {
+    name: 'PUT /api/sections/:id/documents',
+    method: 'PUT',
+    pattern: new RegExp(`^/api/sections/${UUID}/documents$`),
+    access: 'update:section:own',
+    async handle(ctx, account, [sectionId], req, res) {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > MAX_DOCUMENT_BYTES) throw new AppError('INVALID_INPUT', { zh: `文件超过 ${MAX_DOCUMENT_BYTES / 2 ** 20} MiB 上限`, en: `The file exceeds the ${MAX_DOCUMENT_BYTES / 2 ** 20} MiB limit` });
+      let filename: string;
+      try {
+        filename = decodeURIComponent(String(req.headers['x-filename'] ?? ''));
+      } catch {
+        throw new AppError('INVALID_INPUT', { zh: '文件名编码错误', en: 'The file name is not valid URI encoding' });
+      }
+      const contentType = String(req.headers['content-type'] ?? 'application/octet-stream').slice(0, 200);
+      const body = req.pipe(limitBytes(MAX_DOCUMENT_BYTES));
+      req.on('error', (error) => body.destroy(error));
+      const stored = await uploadDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account, sectionId: sectionId!, filename, contentType, body });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(stored));
+    },
+  },
+  {
+    name: 'GET /api/documents/:id',
+    method: 'GET',
+    pattern: new RegExp(`^/api/documents/${UUID}$`),
+    access: ['download:documents:any', 'read:section:own', 'read:section:region'],
+    async handle(ctx, account, [documentId], _req, res) {
+      const { document, stream } = await obtainDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account, documentId: documentId! });
+      res.writeHead(200, {
+        'content-type': document.contentType,
+        'content-length': String(document.size),
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(document.filename)}`,
+        'x-content-sha256': document.sha256,
+        'cache-control': 'private, no-store',
+      });
+      await pipeline(stream, res);
+    },
+  },
+];
+
+export function sendError(res: ServerResponse, error: unknown): void {
+  const app = isAppError(error)
+    ? error
+    : error instanceof ObjectExistsError
+      ? new AppError('CONFLICT', { zh: '对象已存在', en: 'The object exists already' })
+      : new AppError('INTERNAL', { zh: '服务器内部错误，请稍后再试', en: 'Internal server error; please try again later' });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(HTTP_STATUS[app.code], { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: app.code, zh: app.zh, en: app.en, details: app.details, message: app.message } }));
+}
+
+/** Runs a matching route; false when no route matches. */
+export async function handleRest(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  for (const route of restRoutes) {
+    if (req.method !== route.method) continue;
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    if (route.method !== 'GET') {
+      const cookie = ctx.request.cookies[CSRF_COOKIE];
+      const header = ctx.request.csrfHeader;
+      if (!cookie || !header || !constantTimeEqual(cookie, header)) {
+        throw new AppError('CSRF_REJECTED', { zh: '请求校验失败（CSRF），请刷新页面后重试', en: 'The request failed its CSRF check; reload the page and try again' });
+      }
+    }
+    const account = await authorizeAccess(ctx, route.access, route.name);
+    if (!account) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+    await route.handle(ctx, account, match.slice(1), req, res);
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,31 @@
+import { SECTION_STATES, TENDER_METHODS, TRANSACTION_TYPES } from '@ggzy/domain';
+import { z } from 'zod';
+import { getPublicSection, searchSections } from '../tender/portal';
+import { publicProcedure, router } from '../trpc';
+
+const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+/** What anyone may read: published notices and results. */
+export const portalRouter = router({
+  search: publicProcedure()
+    .input(
+      z.object({
+        type: z.enum(TRANSACTION_TYPES).optional(),
+        method: z.enum(TENDER_METHODS).optional(),
+        state: z.enum(SECTION_STATES).exclude(['draft']).optional(),
+        regionCode: z.string().regex(/^\d{6}$/, { error: '地区代码为 6 位数字 / region codes have 6 digits' }).optional(),
+        keyword: z.string().trim().max(100).optional(),
+        publishedFrom: instant.optional(),
+        publishedTo: instant.optional(),
+        deadlineFrom: instant.optional(),
+        deadlineTo: instant.optional(),
+        page: z.number().int().min(1).max(10_000).default(1),
+        pageSize: z.number().int().min(1).max(50).default(20),
+      }),
+    )
+    .query(({ ctx, input }) => searchSections(ctx.db, { ...input, keyword: input.keyword || undefined })),
+
+  section: publicProcedure()
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(({ ctx, input }) => getPublicSection(ctx.db, input.sectionId)),
+});

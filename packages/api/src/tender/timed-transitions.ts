@@ -1,0 +1,43 @@
+import { appendTrace } from '@ggzy/audit';
+import { and, eq, executeRows, lte, objection, section, sql, type Database } from '@ggzy/db';
+import { MINIMUM_BIDS, nextSectionState } from '@ggzy/domain';
+
+/**
+ * Takes the transitions that fall due at a time (the bid deadline), from the database clock, exactly
+ * once: each due section is locked (`FOR UPDATE SKIP LOCKED`, so several API processes share the work
+ * without taking the same one), its state is re-read under the lock, and the state change and its
+ * trace entry commit together. A process killed mid-way leaves the section as it was, and the next
+ * run (in any process) takes it.
+ */
+export async function takeDueTransitions(db: Database, options: { limit?: number } = {}): Promise<Array<{ sectionId: string; from: string; to: string }>> {
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: section.id, state: section.state, deadline: section.deadline })
+      .from(section)
+      .where(and(eq(section.state, 'announced'), lte(section.deadline, sql`now()`)))
+      .orderBy(section.deadline)
+      .limit(options.limit ?? 100)
+      .for('update', { skipLocked: true });
+    const taken: Array<{ sectionId: string; from: string; to: string }> = [];
+    for (const row of due) {
+      const [open] = await executeRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from ${objection} where ${objection.sectionId} = ${row.id} and ${objection.answeredAt} is null`,
+      );
+      // Sealed bids arrive with the sealed-bid work; until then no section has any.
+      const bids = 0;
+      const next = nextSectionState(row.state, { type: 'deadline', bids, objectionsOpen: open?.n ?? 0 });
+      if (next === null) continue; // held by an open objection (实施条例 art. 22)
+      const reason = next === 'failed' ? `投标人少于${MINIMUM_BIDS}个，依法不予开标（实施条例第四十四条）/ fewer than ${MINIMUM_BIDS} bids: no opening (Implementing Regulations art. 44)` : null;
+      await tx.update(section).set({ state: next, stateReason: reason, stateChangedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(section.id, row.id));
+      await appendTrace(tx, { actorName: 'system' }, {
+        action: 'section.deadline',
+        targetType: 'section',
+        targetId: row.id,
+        details: { from: row.state, to: next, deadline: row.deadline.toISOString(), bids: String(bids) },
+      });
+      taken.push({ sectionId: row.id, from: row.state, to: next });
+    }
+    return taken;
+  });
+}
