@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { hydrated, open, signIn, usePlatform } from './harness';
+import { DEMO_PASSWORD, hydrated, open, signIn, usePlatform } from './harness';
 import { screenshot } from './screenshots';
 
 const platform = usePlatform();
@@ -54,6 +54,13 @@ test('a bidder opening the centre’s workspace gets 无权访问; the public is
   await anonymous.waitForURL((url) => url.pathname === '/login');
   expect(new URL(anonymous.url()).searchParams.get('next')).toBe('/w/bidder');
   expect(await anonymous.locator('h1').innerText()).toBe('用户登录');
+  // Signing in there goes on to the page that was asked for.
+  await hydrated(anonymous);
+  await anonymous.getByLabel('用户名').fill('bidder2');
+  await anonymous.getByLabel('密码').fill(DEMO_PASSWORD);
+  await anonymous.getByRole('button', { name: '登录', exact: true }).click();
+  await anonymous.waitForURL(`${platform.webUrl}/w/bidder`);
+  expect(await anonymous.locator('h1').innerText()).toBe('投标人工作台');
 });
 
 test('the language switch turns the bidder workspace into English and back', async () => {

@@ -76,7 +76,7 @@ export async function issueClarification(options: IssueOptions) {
     const { section: current } = await requireOwnSection(tx, options.sectionId, account, { lock: true });
     const [{ now, open } = { now: new Date(), open: false }] = await executeRows<{ now: Date; open: boolean }>(
       tx,
-      sql`select now() as now, now() < ${current.deadline} as open`,
+      sql`select now() as now, now() < ${current.deadline.toISOString()}::timestamptz as open`,
     );
     if (current.state !== 'announced' || !open) {
       throw new AppError('CONFLICT', { zh: '只能在投标截止前发布澄清或修改', en: 'Clarifications and amendments are issued only before the deadline' });

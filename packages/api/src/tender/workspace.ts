@@ -5,9 +5,11 @@ import {
   desc,
   documentDownload,
   eq,
+  gte,
   holiday,
   inArray,
   isNull,
+  lt,
   notice,
   objection,
   or,
@@ -84,7 +86,7 @@ export async function getOwnSection(db: Database, account: SessionAccount, secti
 
 /** The bidder's view: what its company obtained, asked and objected to, and the answers. */
 export async function listOwnBidding(db: Database, account: SessionAccount) {
-  if (!account.organisationId) return { sections: [], questions: [], objections: [] };
+  if (!account.organisationId) return { sections: [], questions: [], objections: [], notices: [] };
   const org = account.organisationId;
   const sections = await db
     .selectDistinctOn([section.id], { id: section.id, code: section.code, name: section.name, state: section.state, deadline: section.deadline, firstObtainedAt: documentDownload.at })
@@ -123,7 +125,7 @@ export async function listRegionCalendar(db: Database, account: SessionAccount, 
     .select({ id: section.id, code: section.code, name: section.name, state: section.state, deadline: section.deadline, publishedAt: section.publishedAt, projectName: project.name, type: project.type, regionCode: project.regionCode })
     .from(section)
     .innerJoin(project, eq(project.id, section.projectId))
-    .where(and(inArray(project.regionCode, scope), sql`${section.deadline} >= ${range.from}`, sql`${section.deadline} < ${range.to}`, sql`${section.state} <> 'draft'`))
+    .where(and(inArray(project.regionCode, scope), gte(section.deadline, range.from), lt(section.deadline, range.to), sql`${section.state} <> 'draft'`))
     .orderBy(asc(section.deadline));
   const openObjections = await db
     .select({ sectionId: objection.sectionId })

@@ -39,6 +39,8 @@ export const createSectionSchema = z.object({
 });
 
 export type CreateSectionInput = z.infer<typeof createSectionSchema>;
+/** The same, as sent over the wire (times as ISO strings). */
+export type CreateSectionRequest = z.input<typeof createSectionSchema>;
 export type SectionFields = z.infer<typeof sectionFieldsSchema>;
 
 /** What a tenderer publishes: the tender notice's text (rich text, sanitised on the server). */
