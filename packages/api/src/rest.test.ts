@@ -71,7 +71,7 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
     const now = new Date();
     const { sectionId } = await tenderer.caller.tender.create(sectionDraft(now));
     const content = Buffer.from('%PDF-1.7\n'.repeat(10_000));
-    const put = (headers: Record<string, string>, body: Uint8Array = new Uint8Array(content)) =>
+    const put = (headers: Record<string, string>, body: Blob = new Blob([new Uint8Array(content)])) =>
       fetch(`${base}/api/sections/${sectionId}/documents`, {
         method: 'PUT',
         headers: { cookie: cookies.get('tenderer')!, 'content-type': 'application/pdf', 'x-filename': encodeURIComponent('招标文件（第一版）.pdf'), ...headers },
