@@ -163,7 +163,7 @@ export async function measureVerify(options: { entries: number }): Promise<Verif
     db,
     store,
     signer,
-    settings: { sessionTtlHours: 1, sessionIdleMinutes: 60, secureCookies: false },
+    settings: { sessionTtlHours: 1, sessionIdleMinutes: 60, secureCookies: false, ocidPrefix: 'ocds-ggzy01', publicUrl: 'http://localhost:3000' },
   };
   const server = createServer(createApiHandler(services, { trustProxy: 'none' }));
   try {

@@ -42,6 +42,11 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: '应形如 ggzy.example.cn/trace-log / must look like ggzy.example.cn/trace-log' })
       .default('ggzy.local/trace-log'),
+    OCDS_PREFIX: z
+      .string()
+      .regex(/^ocds-[a-z0-9]{6}$/, { error: '应为开放合同数据标准分配的前缀，如 ocds-abc123 / must be an OCP-assigned prefix like ocds-abc123' })
+      .default('ocds-ggzy01'),
+    PUBLIC_URL: z.url({ error: '应为门户的公开地址 / must be the portal’s public URL' }).default('http://localhost:3000'),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
     SECURE_COOKIES: bool.optional(),
@@ -107,6 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     checkpointKey: c.CHECKPOINT_KEY ? new Uint8Array(Buffer.from(c.CHECKPOINT_KEY, 'base64')) : null,
     checkpointKeyFile: resolve(dataDir, 'keys', 'checkpoint.key'),
     logOrigin: c.LOG_ORIGIN,
+    ocidPrefix: c.OCDS_PREFIX,
+    publicUrl: c.PUBLIC_URL.replace(/\/$/, ''),
     sessionTtlHours: c.SESSION_TTL_HOURS,
     sessionIdleMinutes: c.SESSION_IDLE_MINUTES,
     secureCookies: c.SECURE_COOKIES ?? c.NODE_ENV === 'production',

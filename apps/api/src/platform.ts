@@ -49,7 +49,13 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     db: database.db,
     store,
     signer,
-    settings: { sessionTtlHours: config.sessionTtlHours, sessionIdleMinutes: config.sessionIdleMinutes, secureCookies: config.secureCookies },
+    settings: {
+      sessionTtlHours: config.sessionTtlHours,
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      secureCookies: config.secureCookies,
+      ocidPrefix: config.ocidPrefix,
+      publicUrl: config.publicUrl,
+    },
   };
 
   let logins: DemoLogin[] = [];

@@ -26,6 +26,9 @@ export interface Services {
     sessionTtlHours: number;
     sessionIdleMinutes: number;
     secureCookies: boolean;
+    /** OCDS: the registered ocid prefix and the public portal address used in release URLs. */
+    ocidPrefix: string;
+    publicUrl: string;
   };
 }
 

@@ -26,7 +26,7 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
     db: database.db,
     store,
     signer: createCheckpointSigner({ origin: 'ggzy.test/trace-log', seed: new Uint8Array(32).fill(1) }),
-    settings: { sessionTtlHours: 12, sessionIdleMinutes: 120, secureCookies: false },
+    settings: { sessionTtlHours: 12, sessionIdleMinutes: 120, secureCookies: false, ocidPrefix: 'ocds-ggzy01', publicUrl: 'http://localhost:3000' },
   };
   if (options.seed !== false) await seedDemo(database.db);
   return {

@@ -73,6 +73,7 @@ CREATE TABLE "section" (
 	"project_id" uuid NOT NULL,
 	"code" text NOT NULL,
 	"name" text NOT NULL,
+	"search_text" text DEFAULT '' NOT NULL,
 	"state" "section_state" DEFAULT 'draft' NOT NULL,
 	"estimated_price" bigint NOT NULL,
 	"bond" bigint NOT NULL,
@@ -141,5 +142,5 @@ CREATE INDEX "project_agency_idx" ON "project" USING btree ("agency_id");--> sta
 CREATE INDEX "section_project_idx" ON "section" USING btree ("project_id");--> statement-breakpoint
 CREATE INDEX "section_state_deadline_idx" ON "section" USING btree ("state","deadline");--> statement-breakpoint
 CREATE INDEX "section_published_idx" ON "section" USING btree ("published_at");--> statement-breakpoint
-CREATE INDEX "section_name_trgm_idx" ON "section" USING gin ("name" gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "section_search_trgm_idx" ON "section" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE UNIQUE INDEX "tender_document_version_idx" ON "tender_document" USING btree ("section_id","version","filename");

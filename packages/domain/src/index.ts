@@ -9,3 +9,4 @@ export * from './tender/rules';
 export * from './tender/lifecycle';
 export * from './tender/scoring';
 export * from './tender/section-input';
+export * from './ocds';

@@ -1,5 +1,6 @@
 import { SECTION_STATES, TENDER_METHODS, TRANSACTION_TYPES } from '@ggzy/domain';
 import { z } from 'zod';
+import { listReleasePackage, sectionReleasePackage } from '../tender/ocds';
 import { getPublicSection, searchSections } from '../tender/portal';
 import { publicProcedure, router } from '../trpc';
 
@@ -28,4 +29,14 @@ export const portalRouter = router({
   section: publicProcedure()
     .input(z.object({ sectionId: z.uuid() }))
     .query(({ ctx, input }) => getPublicSection(ctx.db, input.sectionId)),
+
+  /** OCDS 1.1 release package of one published section. */
+  ocdsSection: publicProcedure()
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(({ ctx, input }) => sectionReleasePackage(ctx.db, ctx.settings, input.sectionId)),
+
+  /** OCDS releases of every published section, in publication order, paged by cursor. */
+  ocdsReleases: publicProcedure()
+    .input(z.object({ after: z.string().max(100).optional(), limit: z.number().int().min(1).max(100).default(50) }))
+    .query(({ ctx, input }) => listReleasePackage(ctx.db, ctx.settings, input)),
 });

@@ -52,7 +52,7 @@ export async function searchSections(db: Database, search: PortalSearch) {
   if (search.regionCode) filters.push(inArray(project.regionCode, await regionScope(db, search.regionCode)));
   if (search.keyword) {
     const pattern = `%${search.keyword.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    filters.push(sql`(${section.name} ilike ${pattern} or ${section.code} ilike ${pattern} or ${project.name} ilike ${pattern})`);
+    filters.push(sql`${section.searchText} ilike ${pattern}`);
   }
   if (search.publishedFrom) filters.push(gte(section.publishedAt, search.publishedFrom));
   if (search.publishedTo) filters.push(lte(section.publishedAt, search.publishedTo));

@@ -16,7 +16,7 @@ export async function updateSection(options: { db: Database; request: RequestInf
     await validateSectionRules(tx, project.type, project.method, options.fields);
     await tx
       .update(section)
-      .set({ ...options.fields, custodianThreshold: options.fields.custodianThreshold ?? null, listingFrom: options.fields.listingFrom ?? null, updatedAt: sql`now()` })
+      .set({ ...options.fields, searchText: `${options.fields.name} ${current.code} ${project.name}`, custodianThreshold: options.fields.custodianThreshold ?? null, listingFrom: options.fields.listingFrom ?? null, updatedAt: sql`now()` })
       .where(eq(section.id, current.id));
     await appendTrace(tx, actorOf(options.request, account), {
       action: 'section.update',

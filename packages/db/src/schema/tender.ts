@@ -63,6 +63,8 @@ export const section = pgTable(
     /** 标段编号 */
     code: text('code').notNull().unique(),
     name: text('name').notNull(),
+    /** Name, code and project name, for the portal's keyword search (one trigram index). */
+    searchText: text('search_text').notNull().default(''),
     state: sectionState('state').notNull().default('draft'),
     /** Estimated contract price (construction) or budget (procurement) or listing price, in fen. */
     estimatedPrice: bigint('estimated_price', { mode: 'number' }).notNull(),
@@ -88,7 +90,7 @@ export const section = pgTable(
     index('section_project_idx').on(t.projectId),
     index('section_state_deadline_idx').on(t.state, t.deadline),
     index('section_published_idx').on(t.publishedAt),
-    index('section_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`),
+    index('section_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
   ],
 );
 
