@@ -65,6 +65,11 @@ app.use(
   }),
 );
 
+// (c) The build's files: fingerprinted assets cached for a year, the rest briefly.
+app.use(compression());
+app.use('/assets', express.static(`${clientDir}/assets`, { immutable: true, maxAge: '1y', index: false }));
+app.use(express.static(clientDir, { maxAge: '1h', index: false }));
+
 // (b) Every browser gets a CSRF token (double-submit: it must echo it in x-csrf-token on mutations).
 app.use((req, res, next) => {
   if (!new RegExp(`(?:^|;\\s*)${CSRF_COOKIE}=[^;]+`).test(req.headers.cookie ?? '')) {
@@ -76,10 +81,7 @@ app.use((req, res, next) => {
   next();
 });
 
-// (c) The build: fingerprinted assets cached for a year, the rest briefly, then the pages.
-app.use(compression());
-app.use('/assets', express.static(`${clientDir}/assets`, { immutable: true, maxAge: '1y', index: false }));
-app.use(express.static(clientDir, { maxAge: '1h', index: false }));
+// (c) Every page, rendered on the server.
 app.use(
   createRequestHandler({
     build: await import(serverBuild),

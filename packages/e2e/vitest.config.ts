@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,
+    // What a person sees arrives after the URL changes (React renders in a transition): poll for it.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

@@ -34,9 +34,9 @@ async function announcedSections(db: Database, count: number, secondsAhead: numb
     );
     const [s] = await executeRows<{ id: string }>(
       db,
-      sql`insert into section (project_id, code, name, state, estimated_price, bond, bid_validity_days, scoring_method,
+      sql`insert into section (project_id, code, type, method, region_code, name, state, estimated_price, bond, bid_validity_days, scoring_method,
                                documents_from, documents_until, deadline, published_at)
-          values (${p!.id}, ${`T-${tag}-${i}-01`}, '标段', 'announced', 100000000, 0, 90, ${JSON.stringify(SCORING_TEMPLATES.comprehensive)}::jsonb,
+          values (${p!.id}, ${`T-${tag}-${i}-01`}, 'construction', 'open', '990100', '标段', 'announced', 100000000, 0, 90, ${JSON.stringify(SCORING_TEMPLATES.comprehensive)}::jsonb,
                   now() - interval '21 days', now() - interval '1 day', now() + make_interval(secs => ${secondsAhead}), now() - interval '21 days')
           returning id`,
     );

@@ -72,6 +72,9 @@ CREATE TABLE "section" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"project_id" uuid NOT NULL,
 	"code" text NOT NULL,
+	"type" "transaction_type" NOT NULL,
+	"method" "tender_method" NOT NULL,
+	"region_code" text NOT NULL,
 	"name" text NOT NULL,
 	"search_text" text DEFAULT '' NOT NULL,
 	"state" "section_state" DEFAULT 'draft' NOT NULL,
@@ -130,6 +133,7 @@ ALTER TABLE "project" ADD CONSTRAINT "project_tenderer_id_organisation_id_fk" FO
 ALTER TABLE "project" ADD CONSTRAINT "project_agency_id_organisation_id_fk" FOREIGN KEY ("agency_id") REFERENCES "public"."organisation"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "project" ADD CONSTRAINT "project_created_by_account_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."account"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "section" ADD CONSTRAINT "section_project_id_project_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."project"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "section" ADD CONSTRAINT "section_region_code_region_code_fk" FOREIGN KEY ("region_code") REFERENCES "public"."region"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "section" ADD CONSTRAINT "section_retender_of_section_id_fk" FOREIGN KEY ("retender_of") REFERENCES "public"."section"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tender_document" ADD CONSTRAINT "tender_document_section_id_section_id_fk" FOREIGN KEY ("section_id") REFERENCES "public"."section"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tender_document" ADD CONSTRAINT "tender_document_uploaded_by_account_id_fk" FOREIGN KEY ("uploaded_by") REFERENCES "public"."account"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -141,6 +145,9 @@ CREATE INDEX "project_tenderer_idx" ON "project" USING btree ("tenderer_id");-->
 CREATE INDEX "project_agency_idx" ON "project" USING btree ("agency_id");--> statement-breakpoint
 CREATE INDEX "section_project_idx" ON "section" USING btree ("project_id");--> statement-breakpoint
 CREATE INDEX "section_state_deadline_idx" ON "section" USING btree ("state","deadline");--> statement-breakpoint
-CREATE INDEX "section_published_idx" ON "section" USING btree ("published_at");--> statement-breakpoint
+CREATE INDEX "section_published_idx" ON "section" USING btree ("published_at" DESC NULLS LAST,"id") WHERE state <> 'draft';--> statement-breakpoint
+CREATE INDEX "section_type_published_idx" ON "section" USING btree ("type","published_at" DESC NULLS LAST) WHERE state <> 'draft';--> statement-breakpoint
+CREATE INDEX "section_region_published_idx" ON "section" USING btree ("region_code","published_at" DESC NULLS LAST) WHERE state <> 'draft';--> statement-breakpoint
+CREATE INDEX "section_state_published_idx" ON "section" USING btree ("state","published_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "section_search_trgm_idx" ON "section" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE UNIQUE INDEX "tender_document_version_idx" ON "tender_document" USING btree ("section_id","version","filename");

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { open, signIn, usePlatform } from './harness';
+import { signIn, usePlatform } from './harness';
 import { screenshot } from './screenshots';
 
 const platform = usePlatform();
@@ -26,7 +26,6 @@ test('the centre disables bidder5, who can no longer sign in, then enables it ag
   await expect.poll(() => row.getAttribute('data-status')).toBe('active');
 
   // And the account works again.
-  await open(bidder, `${platform.webUrl}/login`);
   await signIn(bidder, platform.webUrl, 'bidder5');
   await bidder.waitForURL(`${platform.webUrl}/w/bidder`);
 });

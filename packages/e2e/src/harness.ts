@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_PASSWORD = 'Ggzy@2026';
@@ -271,4 +271,9 @@ export async function signIn(page: Page, webUrl: string, username: string, passw
   await page.getByLabel('用户名').fill(username);
   await page.getByLabel('密码').fill(password);
   await page.getByRole('button', { name: '登录', exact: true }).click();
+}
+
+/** The page's <h1> reads `text` (client-side navigations render a moment after the URL changes). */
+export async function expectHeading(page: Page, text: string): Promise<void> {
+  await expect.poll(() => page.locator('h1').first().innerText()).toBe(text);
 }

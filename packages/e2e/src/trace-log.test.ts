@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { open, signIn, usePlatform } from './harness';
+import { expectHeading, open, signIn, usePlatform } from './harness';
 import { screenshot } from './screenshots';
 
 const platform = usePlatform();
@@ -11,7 +11,7 @@ async function traceSize(page: import('playwright-core').Page): Promise<number> 
 test('the portal’s trace-log panel grows live when someone signs in elsewhere', async () => {
   const portal = await platform.newPage();
   await open(portal, `${platform.webUrl}/`);
-  expect(await portal.locator('h1').innerText()).toBe('示例市公共资源交易平台');
+  await expectHeading(portal, '示例市公共资源交易平台');
   for (const type of ['工程建设', '政府采购', '国有产权', '土地使用权', '排污权']) {
     expect(await portal.getByRole('heading', { name: type, exact: true }).count()).toBe(1);
   }
@@ -39,20 +39,22 @@ test('the supervisor filters the trace log by action and verifies a sequenced en
   await page.waitForURL(`${platform.webUrl}/w/supervisor`);
   await page.getByTestId('trace-link').click();
   await page.waitForURL(`${platform.webUrl}/w/supervisor/trace`);
-  expect(await page.locator('h1').innerText()).toBe('全过程留痕查询');
+  await expectHeading(page, '全过程留痕查询');
 
   await page.getByLabel('操作（前缀）').fill('auth.login');
   await page.getByRole('button', { name: '查询', exact: true }).click();
   await page.waitForURL((url) => url.searchParams.get('action') === 'auth.login');
 
-  // The supervisor's own sign-in is there; wait for the sequencer to give it an index.
+  // The supervisor's own sign-in is there; reload until the sequencer has given it an index.
   const sequencedLogin = page.locator('[data-testid=trace-row][data-action="auth.login"]:not([data-seq=""])');
   const deadline = Date.now() + 20_000;
-  while ((await sequencedLogin.count()) === 0) {
+  for (;;) {
+    await open(page, page.url());
+    if ((await sequencedLogin.count()) > 0) break;
     if (Date.now() > deadline) throw new Error('no sequenced auth.login row appeared');
     await new Promise((r) => setTimeout(r, 500));
-    await open(page, page.url());
   }
+  expect(await page.getByLabel('操作（前缀）').inputValue()).toBe('auth.login');
   const rows = page.getByTestId('trace-row');
   for (const action of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')))) {
     expect(action?.startsWith('auth.login')).toBe(true);

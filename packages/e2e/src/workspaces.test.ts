@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DEMO_PASSWORD, hydrated, open, signIn, usePlatform } from './harness';
+import { DEMO_PASSWORD, expectHeading, hydrated, open, signIn, usePlatform } from './harness';
 import { screenshot } from './screenshots';
 
 const platform = usePlatform();
@@ -21,7 +21,7 @@ test('each of the seven roles signs in through the form and lands on its own wor
     await page.waitForURL(`${platform.webUrl}/w/${role}`);
     const workspace = page.getByTestId('workspace');
     await expect.poll(() => workspace.getAttribute('data-role')).toBe(role);
-    expect(await page.locator('h1').innerText()).toBe(title);
+    await expectHeading(page, title);
     // The header names who is signed in, and the page shows the account.
     expect(await page.getByTestId('who').innerText()).toContain('退出登录');
     expect(await page.getByTestId('account-name').innerText()).not.toBe('');
@@ -45,7 +45,7 @@ test('a bidder opening the centre’s workspace gets 无权访问; the public is
   await page.waitForURL(`${platform.webUrl}/w/bidder`);
   const response = await page.goto(`${platform.webUrl}/w/centre`);
   expect(response?.status()).toBe(403);
-  expect(await page.locator('h1').innerText()).toBe('无权访问');
+  await expectHeading(page, '无权访问');
   expect(await page.getByTestId('workspace').count()).toBe(0);
   expect(await page.getByTestId('accounts-table').count()).toBe(0);
 
@@ -53,14 +53,14 @@ test('a bidder opening the centre’s workspace gets 无权访问; the public is
   await anonymous.goto(`${platform.webUrl}/w/bidder`);
   await anonymous.waitForURL((url) => url.pathname === '/login');
   expect(new URL(anonymous.url()).searchParams.get('next')).toBe('/w/bidder');
-  expect(await anonymous.locator('h1').innerText()).toBe('用户登录');
+  await expectHeading(anonymous, '用户登录');
   // Signing in there goes on to the page that was asked for.
   await hydrated(anonymous);
   await anonymous.getByLabel('用户名').fill('bidder2');
   await anonymous.getByLabel('密码').fill(DEMO_PASSWORD);
   await anonymous.getByRole('button', { name: '登录', exact: true }).click();
   await anonymous.waitForURL(`${platform.webUrl}/w/bidder`);
-  expect(await anonymous.locator('h1').innerText()).toBe('投标人工作台');
+  await expectHeading(anonymous, '投标人工作台');
 });
 
 test('the language switch turns the bidder workspace into English and back', async () => {
@@ -68,20 +68,20 @@ test('the language switch turns the bidder workspace into English and back', asy
   await signIn(page, platform.webUrl, 'bidder1');
   await page.waitForURL(`${platform.webUrl}/w/bidder`);
   await hydrated(page);
-  expect(await page.locator('h1').innerText()).toBe('投标人工作台');
+  await expectHeading(page, '投标人工作台');
   expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
 
   await page.getByTestId('lang-switch').click();
-  await expect.poll(() => page.locator('h1').innerText()).toBe('Bidder workspace');
+  await expectHeading(page, 'Bidder workspace');
   expect(await page.locator('html').getAttribute('lang')).toBe('en');
   expect(await page.getByTestId('who').innerText()).toContain('Sign out');
   // The choice is a cookie: it survives a reload.
   await page.reload();
-  expect(await page.locator('h1').innerText()).toBe('Bidder workspace');
+  await expectHeading(page, 'Bidder workspace');
   await hydrated(page);
 
   await page.getByTestId('lang-switch').click();
-  await expect.poll(() => page.locator('h1').innerText()).toBe('投标人工作台');
+  await expectHeading(page, '投标人工作台');
   expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
 });
 
@@ -91,7 +91,7 @@ test('signing out returns to the portal, and /w then asks to sign in', async () 
   await page.waitForURL(`${platform.webUrl}/w/bidder`);
   await page.getByTestId('sign-out').click();
   await page.waitForURL(`${platform.webUrl}/`);
-  expect(await page.locator('h1').innerText()).toBe('示例市公共资源交易平台');
+  await expectHeading(page, '示例市公共资源交易平台');
   expect(await page.getByTestId('who').count()).toBe(0);
 
   await open(page, `${platform.webUrl}/w`);

@@ -78,7 +78,7 @@ export async function createSection(options: { db: Database; request: RequestInf
       .returning();
     const [draft] = await tx
       .insert(section)
-      .values({ projectId: created!.id, code: `${code}-01`, searchText: `${input.section.name} ${code}-01 ${input.project.name}`, ...input.section, custodianThreshold: input.section.custodianThreshold ?? null, listingFrom: input.section.listingFrom ?? null })
+      .values({ projectId: created!.id, code: `${code}-01`, type: input.project.type, method: input.project.method, regionCode: tenderer!.regionCode, searchText: `${input.section.name} ${code}-01 ${input.project.name}`, ...input.section, custodianThreshold: input.section.custodianThreshold ?? null, listingFrom: input.section.listingFrom ?? null })
       .returning();
     await appendTrace(tx, actorOf(options.request, account), {
       action: 'section.create',

@@ -40,16 +40,17 @@ export interface PortalSearch {
   pageSize: number;
 }
 
-/** Totals beyond this are shown as "10,000+": counting a huge match exactly costs more than it tells. */
-const COUNT_CAP = 10_000;
+/** Totals beyond this are shown as "1000+": past 50 pages a person refines the search instead. */
+const COUNT_CAP = 1000;
 
 /** The portal's list: published sections only, newest first, filtered; keyword on name or code. */
 export async function searchSections(db: Database, search: PortalSearch) {
   const filters: SQL[] = [ne(section.state, 'draft'), isNotNull(section.publishedAt)];
-  if (search.type) filters.push(eq(project.type, search.type));
-  if (search.method) filters.push(eq(project.method, search.method));
+  // Everything filtered and ordered here lives on the section row (decision 004): one table, its indexes.
+  if (search.type) filters.push(eq(section.type, search.type));
+  if (search.method) filters.push(eq(section.method, search.method));
   if (search.state) filters.push(eq(section.state, search.state));
-  if (search.regionCode) filters.push(inArray(project.regionCode, await regionScope(db, search.regionCode)));
+  if (search.regionCode) filters.push(inArray(section.regionCode, await regionScope(db, search.regionCode)));
   if (search.keyword) {
     const pattern = `%${search.keyword.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
     filters.push(sql`${section.searchText} ilike ${pattern}`);
@@ -71,22 +72,24 @@ export async function searchSections(db: Database, search: PortalSearch) {
         publishedAt: section.publishedAt,
         estimatedPrice: section.estimatedPrice,
         projectName: project.name,
-        type: project.type,
-        method: project.method,
-        regionCode: project.regionCode,
+        type: section.type,
+        method: section.method,
+        regionCode: section.regionCode,
         regionName: region.name,
       })
       .from(section)
       .innerJoin(project, eq(project.id, section.projectId))
-      .innerJoin(region, eq(region.code, project.regionCode))
+      .innerJoin(region, eq(region.code, section.regionCode))
       .where(where)
-      .orderBy(desc(section.publishedAt), asc(section.id))
+      .orderBy(sql`${section.publishedAt} desc nulls last`, asc(section.id))
       .limit(search.pageSize)
       .offset((search.page - 1) * search.pageSize),
     executeRows<{ n: number }>(
       db,
-      sql`select count(*)::int as n from (select 1 from ${section} inner join ${project} on ${project.id} = ${section.projectId}
-           where ${where} limit ${COUNT_CAP + 1}) capped`,
+      // Ordered like the page itself, so the count walks the same index and stops at the cap
+      // (an unordered count may scan the table for filter combinations no index covers).
+      sql`select count(*)::int as n from (select 1 from ${section} where ${where}
+           order by ${section.publishedAt} desc nulls last limit ${COUNT_CAP + 1}) capped`,
     ),
   ]);
   const total = counted[0]?.n ?? 0;

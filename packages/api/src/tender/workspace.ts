@@ -122,10 +122,10 @@ export async function listOwnBidding(db: Database, account: SessionAccount) {
 export async function listRegionCalendar(db: Database, account: SessionAccount, range: { from: Date; to: Date }) {
   const scope = await regionScope(db, account.regionCode);
   const rows = await db
-    .select({ id: section.id, code: section.code, name: section.name, state: section.state, deadline: section.deadline, publishedAt: section.publishedAt, projectName: project.name, type: project.type, regionCode: project.regionCode })
+    .select({ id: section.id, code: section.code, name: section.name, state: section.state, deadline: section.deadline, publishedAt: section.publishedAt, projectName: project.name, type: section.type, regionCode: section.regionCode })
     .from(section)
     .innerJoin(project, eq(project.id, section.projectId))
-    .where(and(inArray(project.regionCode, scope), gte(section.deadline, range.from), lt(section.deadline, range.to), sql`${section.state} <> 'draft'`))
+    .where(and(inArray(section.regionCode, scope), gte(section.deadline, range.from), lt(section.deadline, range.to), sql`${section.state} <> 'draft'`))
     .orderBy(asc(section.deadline));
   const openObjections = await db
     .select({ sectionId: objection.sectionId })

@@ -62,6 +62,15 @@ export const section = pgTable(
       .references(() => project.id),
     /** 标段编号 */
     code: text('code').notNull().unique(),
+    /**
+     * Copied from the project at creation and never changed: the portal filters and orders sections
+     * by these without a join (docs/decisions/004-portal-read-path.md).
+     */
+    type: transactionType('type').notNull(),
+    method: tenderMethod('method').notNull(),
+    regionCode: text('region_code')
+      .notNull()
+      .references(() => region.code),
     name: text('name').notNull(),
     /** Name, code and project name, for the portal's keyword search (one trigram index). */
     searchText: text('search_text').notNull().default(''),
@@ -89,7 +98,10 @@ export const section = pgTable(
   (t) => [
     index('section_project_idx').on(t.projectId),
     index('section_state_deadline_idx').on(t.state, t.deadline),
-    index('section_published_idx').on(t.publishedAt),
+    index('section_published_idx').on(t.publishedAt.desc(), t.id).where(sql`state <> 'draft'`),
+    index('section_type_published_idx').on(t.type, t.publishedAt.desc()).where(sql`state <> 'draft'`),
+    index('section_region_published_idx').on(t.regionCode, t.publishedAt.desc()).where(sql`state <> 'draft'`),
+    index('section_state_published_idx').on(t.state, t.publishedAt.desc()),
     index('section_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
   ],
 );
