@@ -129,6 +129,14 @@ describe('password sign-in, sessions, CSRF and the login rate limit', () => {
     });
     expect((await p.services.db.select().from(account).where(eq(account.username, 'bidder1')))[0]!.status).toBe('active');
     expect(await traceActions(p)).toContain('account.disable:ok');
+    // Nor can a centre disable the regulator or the county centre's staff.
+    for (const username of ['supervisor', 'centre.dj']) {
+      const [target] = await p.services.db.select().from(account).where(eq(account.username, username));
+      await expect(centre.caller.directory.setAccountStatus({ accountId: target!.id, status: 'disabled' })).rejects.toMatchObject({
+        cause: { code: 'PERMISSION_DENIED' },
+      });
+    }
+    expect((await p.services.db.select().from(account).where(eq(account.username, 'supervisor')))[0]!.status).toBe('active');
   });
 
   it('changes the own password only with the current one, and signs out the other sessions', async () => {

@@ -6,7 +6,7 @@ import { regionScope } from './region-scope';
 
 /**
  * A centre disables or re-enables an account in its own region. Disabling also ends the account's
- * sessions. Staff cannot disable themselves (someone must be left to undo it).
+ * sessions. Only market participants' accounts (bidders, tenderers, agencies, experts, guarantors).
  */
 export async function setAccountStatus(options: {
   db: Database;
@@ -24,6 +24,15 @@ export async function setAccountStatus(options: {
     const [target] = await tx.select().from(account).where(eq(account.id, options.accountId)).for('update');
     if (!target || !scope.includes(target.regionCode)) {
       throw new AppError('NOT_FOUND', { zh: '本中心辖区内没有这个账号', en: 'No such account in your centre’s region' });
+    }
+    // The centre administers the market's participants, never the regulator that supervises it or
+    // other centres' staff (公共资源交易平台管理暂行办法: the platform operator has no supervisory power).
+    if (target.role === 'supervisor' || target.role === 'centre') {
+      throw new AppError(
+        'PERMISSION_DENIED',
+        { zh: '交易中心不能停用或启用监管部门及交易中心工作人员的账号', en: 'A centre cannot change the status of supervisors’ or centre staff accounts' },
+        { role: target.role },
+      );
     }
     if (target.status === options.status) return { changed: false };
     await tx.update(account).set({ status: options.status }).where(eq(account.id, target.id));
