@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { requireRegionSection } from '../tender/access';
 import { getPublicSection } from '../tender/portal';
-import { listHolidays, listRegionCalendar, setHolidays } from '../tender/workspace';
+import { listDocumentDownloads, listHolidays, listRegionCalendar, setHolidays } from '../tender/workspace';
+import { appendTrace } from '@ggzy/audit';
+import { actorOf } from '../context';
 import { procedure, router } from '../trpc';
 
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
@@ -17,6 +19,16 @@ export const calendarRouter = router({
     .query(async ({ ctx, input }) => {
       await requireRegionSection(ctx.db, input.sectionId, ctx.account);
       return getPublicSection(ctx.db, input.sectionId);
+    }),
+
+  /** Who obtained the documents: for the supervisor only, and the reading is traced. */
+  downloads: procedure('read:downloads:region')
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(async ({ ctx, input }) => {
+      await requireRegionSection(ctx.db, input.sectionId, ctx.account);
+      const rows = await listDocumentDownloads(ctx.db, input.sectionId);
+      await appendTrace(ctx.db, actorOf(ctx.request, ctx.account), { action: 'document.downloads.read', targetType: 'section', targetId: input.sectionId });
+      return rows;
     }),
 
   holidays: procedure('read:section:region')

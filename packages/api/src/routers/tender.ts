@@ -5,6 +5,7 @@ import { issueClarification } from '../tender/clarification';
 import { createSection } from '../tender/create-section';
 import { answerObjection } from '../tender/objection';
 import { publishSection } from '../tender/publish-section';
+import { retenderSection } from '../tender/retender';
 import { updateSection } from '../tender/update-section';
 import { getOwnSection, listOwnSections } from '../tender/workspace';
 import { procedure, router } from '../trpc';
@@ -48,6 +49,11 @@ export const tenderRouter = router({
   answerObjection: procedure('update:section:own')
     .input(z.object({ objectionId: z.uuid(), answerHtml: text(100_000, '请填写答复', 'write the answer') }))
     .mutation(({ ctx, input }) => answerObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  /** A failed or cancelled section tendered again: a new draft pointing back to it. */
+  retender: procedure('update:section:own')
+    .input(z.object({ sectionId: z.uuid() }))
+    .mutation(({ ctx, input }) => retenderSection({ db: ctx.db, request: ctx.request, account: ctx.account, sectionId: input.sectionId })),
 
   cancel: procedure('update:section:own')
     .input(z.object({ sectionId: z.uuid(), reason: text(1000, '请填写终止原因', 'give the reason') }))

@@ -151,6 +151,21 @@ describe('tender publishing and the section before its deadline', () => {
     const [row] = await p.services.db.select().from(section).where(eq(section.id, created.sectionId));
     expect(row!.stateReason).toMatch(/投标人少于3个/);
     expect((await actions(p)).filter((a) => a === 'section.deadline')).toHaveLength(1);
+
+    // The supervisor sees who obtained the documents; the tenderer cannot ask.
+    const supervisor = await signedIn(p.services, 'supervisor');
+    expect(await supervisor.caller.calendar.downloads({ sectionId: created.sectionId })).toEqual([
+      expect.objectContaining({ organisationName: '示例建工集团有限公司', username: 'bidder1' }),
+    ]);
+    await expect(tenderer.caller.calendar.downloads({ sectionId: created.sectionId })).rejects.toMatchObject({ cause: { code: 'PERMISSION_DENIED' } });
+
+    // A failed section is tendered again as a new draft that points back to it; the old one stays failed.
+    const again = await tenderer.caller.tender.retender({ sectionId: created.sectionId });
+    expect(again.sectionCode).toBe(created.sectionCode.replace(/-01$/, '-02'));
+    const fresh = await tenderer.caller.tender.get({ sectionId: again.sectionId });
+    expect(fresh.section).toMatchObject({ state: 'draft', retenderOf: created.sectionId });
+    expect((await tenderer.caller.tender.get({ sectionId: created.sectionId })).section.state).toBe('failed');
+    await expect(tenderer.caller.tender.retender({ sectionId: again.sectionId })).rejects.toMatchObject({ cause: { code: 'CONFLICT' } });
   });
 
   it('refuses an objection filed less than 10 days before the deadline', async () => {

@@ -1,4 +1,5 @@
 import {
+  account,
   and,
   asc,
   clarificationQuestion,
@@ -13,6 +14,7 @@ import {
   notice,
   objection,
   or,
+  organisation,
   project,
   section,
   sql,
@@ -163,4 +165,17 @@ export async function setHolidays(options: {
     });
     return { count: options.entries.length };
   });
+}
+
+/** For the supervisor: which bidder companies obtained a section's documents, and when. */
+export async function listDocumentDownloads(db: Database, sectionId: string) {
+  const rows = await db
+    .select({ at: documentDownload.at, organisationName: organisation.name, creditCode: organisation.creditCode, username: account.username, filename: tenderDocument.filename, version: tenderDocument.version })
+    .from(documentDownload)
+    .innerJoin(organisation, eq(organisation.id, documentDownload.organisationId))
+    .innerJoin(account, eq(account.id, documentDownload.accountId))
+    .innerJoin(tenderDocument, eq(tenderDocument.id, documentDownload.documentId))
+    .where(eq(documentDownload.sectionId, sectionId))
+    .orderBy(asc(documentDownload.at));
+  return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
 }

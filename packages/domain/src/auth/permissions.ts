@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'create:objection:any',
   'read:bidding:own',
   'update:calendar:any',
+  'read:downloads:region',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -42,7 +43,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Centre staff administer the accounts of their own centre's region.
   centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
-  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region'],
+  // Who obtained the documents is kept from the tenderer (实施条例 art. 22); the regulator sees it.
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {
