@@ -97,7 +97,7 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     }
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
     const path = url.split('?')[0]!;
-    if (path.startsWith('/api/sections/') || path.startsWith('/api/documents/')) {
+    if (path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
       const request = requestInfoOf(req, options.trustProxy);
       res.setHeader('x-request-id', request.requestId);
       const ctx = createContext(services, request, { set: () => {}, clear: () => {} });

@@ -49,9 +49,18 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
     await p.close();
   });
 
-  it.each(restRoutes.map((r) => [r.name, r] as const))('%s: each role and the public are allowed or refused as declared', async (_name, route) => {
+  // Public routes (the OCDS exports) are exercised without a session in the last test.
+  const guarded = restRoutes.filter((r) => r.access !== 'public');
+
+  it('declares an access for every route', () => {
+    expect(guarded.length).toBeGreaterThanOrEqual(2);
+    for (const route of restRoutes) expect(route.access).toBeTruthy();
+  });
+
+  it.each(guarded.map((r) => [r.name, r] as const))('%s: each role and the public are allowed or refused as declared', async (_name, route) => {
     const url = `${base}${route.name.split(' ')[1]!.replace(':id', randomUUID())}`;
-    const needed: Permission[] = route.access === 'public' ? [] : typeof route.access === 'string' ? [route.access] : [...route.access];
+    const access = route.access as Permission | readonly Permission[];
+    const needed: Permission[] = typeof access === 'string' ? [access] : [...access];
     for (const role of [...ROLES, null]) {
       const response = await fetch(url, {
         method: route.method,
@@ -110,5 +119,13 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
     const mine = await (await signedIn(p.services, 'bidder1')).caller.bidding.mine();
     expect(mine.sections.map((s) => s.id)).toEqual([sectionId]);
+
+    // The OCDS addresses the packages name as their uri answer for anyone, without a session.
+    const single = await fetch(`${base}/api/ocds/sections/${sectionId}`);
+    expect(single.status).toBe(200);
+    expect(((await single.json()) as { releases: Array<{ tender: { id: string } }> }).releases[0]!.tender.id).toMatch(/-01$/);
+    const list = await fetch(`${base}/api/ocds/releases?limit=1`);
+    expect(((await list.json()) as { releases: unknown[] }).releases).toHaveLength(1);
+    expect((await fetch(`${base}/api/ocds/releases?limit=0`)).status).toBe(400);
   });
 });

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { authorizeAccess } from './authorize';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
+import { listReleasePackage, sectionReleasePackage } from './tender/ocds';
 
 export interface RestRoute {
   method: 'GET' | 'PUT';
@@ -19,7 +20,8 @@ export interface RestRoute {
   /** Any one of these permissions suffices. */
   access: Access | readonly Permission[];
   name: string;
-  handle(ctx: ApiContext, account: SessionAccount, params: string[], req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `account` is null only on public routes. */
+  handle(ctx: ApiContext, account: SessionAccount | null, params: string[], req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 const HTTP_STATUS: Record<AppErrorCode, number> = {
@@ -69,7 +71,7 @@ export const restRoutes: RestRoute[] = [
       const contentType = String(req.headers['content-type'] ?? 'application/octet-stream').slice(0, 200);
       const body = req.pipe(limitBytes(MAX_DOCUMENT_BYTES));
       req.on('error', (error) => body.destroy(error));
-      const stored = await uploadDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account, sectionId: sectionId!, filename, contentType, body });
+      const stored = await uploadDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account: account!, sectionId: sectionId!, filename, contentType, body });
       res.writeHead(201, { 'content-type': 'application/json' });
       res.end(JSON.stringify(stored));
     },
@@ -80,7 +82,7 @@ export const restRoutes: RestRoute[] = [
     pattern: new RegExp(`^/api/documents/${UUID}$`),
     access: ['download:documents:any', 'read:section:own', 'read:section:region'],
     async handle(ctx, account, [documentId], _req, res) {
-      const { document, stream } = await obtainDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account, documentId: documentId! });
+      const { document, stream } = await obtainDocument({ db: ctx.db, store: ctx.store, request: ctx.request, account: account!, documentId: documentId! });
       res.writeHead(200, {
         'content-type': document.contentType,
         'content-length': String(document.size),
@@ -89,6 +91,36 @@ export const restRoutes: RestRoute[] = [
         'cache-control': 'private, no-store',
       });
       await pipeline(stream, res);
+    },
+  },
+  {
+    name: 'GET /api/ocds/sections/:id',
+    method: 'GET',
+    pattern: new RegExp(`^/api/ocds/sections/${UUID}$`),
+    access: 'public',
+    async handle(ctx, _account, [sectionId], _req, res) {
+      const body = JSON.stringify(await sectionReleasePackage(ctx.db, ctx.settings, sectionId!));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(body);
+    },
+  },
+  {
+    name: 'GET /api/ocds/releases',
+    method: 'GET',
+    pattern: /^\/api\/ocds\/releases$/,
+    access: 'public',
+    async handle(ctx, _account, _params, req, res) {
+      const query = new URL(req.url ?? '/', 'http://local').searchParams;
+      const limit = Number(query.get('limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw new AppError('INVALID_INPUT', { zh: 'limit 应为 1–100 的整数', en: 'limit must be a whole number from 1 to 100' });
+      }
+      const page = await listReleasePackage(ctx.db, ctx.settings, { after: query.get('after') ?? undefined, limit });
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+      if (page.next) headers.link = `<${ctx.settings.publicUrl}/api/ocds/releases?limit=${limit}&after=${encodeURIComponent(page.next)}>; rel="next"`;
+      res.writeHead(200, headers);
+      // An empty page is still a valid answer: a package needs at least one release, so send none.
+      res.end(JSON.stringify(page.package ?? { releases: [] }));
     },
   },
 ];
@@ -121,7 +153,7 @@ export async function handleRest(ctx: ApiContext, req: IncomingMessage, res: Ser
       }
     }
     const account = await authorizeAccess(ctx, route.access, route.name);
-    if (!account) throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
+    if (!account && route.access !== 'public') throw new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
     await route.handle(ctx, account, match.slice(1), req, res);
     return true;
   }

@@ -28,3 +28,30 @@ export function beijingLocalToIso(value: string | null): string | undefined {
   const date = new Date(`${withSeconds}+08:00`);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
+
+/** The same, as ISO 8601 with the +08:00 offset written out (what a person typed, unchanged). */
+export function beijingLocalToOffsetIso(value: string | null): string | undefined {
+  if (beijingLocalToIso(value) === undefined) return undefined;
+  return `${value!.length === 16 ? `${value}:00` : value}+08:00`;
+}
+
+/** An instant as a `datetime-local` value in Beijing time, to the second (for editing a draft). */
+export function isoToBeijingLocal(iso: string): string {
+  const text = formatTime(iso);
+  return text === iso ? '' : text.replace(' ', 'T');
+}
+
+/** The Beijing calendar date of an instant: 2026-11-22. */
+export function beijingDateOf(iso: string): string {
+  return formatTime(iso).slice(0, 10);
+}
+
+/**
+ * A date filter (YYYY-MM-DD, a Beijing calendar day) as the instant that starts it, or with
+ * `endOfDay` its last millisecond, so that "to 22 November" includes the whole of the 22nd.
+ */
+export function beijingDateToIso(value: string | null, endOfDay = false): string | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const date = new Date(`${value}T${endOfDay ? '23:59:59.999' : '00:00:00'}+08:00`);
+  return Number.isNaN(date.getTime()) || beijingDateOf(date.toISOString()) !== value ? undefined : date.toISOString();
+}
