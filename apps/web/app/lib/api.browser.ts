@@ -3,7 +3,8 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@tr
 
 const CSRF_COOKIE = 'ggzy_csrf';
 
-function csrfToken(): string {
+/** The double-submit CSRF token this origin handed the browser (server.mjs), for mutations. */
+export function csrfToken(): string {
   const match = new RegExp(`(?:^|;\\s*)${CSRF_COOKIE}=([^;]*)`).exec(document.cookie);
   return match ? decodeURIComponent(match[1]!) : '';
 }

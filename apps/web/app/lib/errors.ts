@@ -4,8 +4,25 @@ import type { Translator } from '../i18n/i18n';
 /** The API's error as the UI needs it: its code and both languages (see packages/api/src/trpc.ts). */
 export type ApiError = Pick<AppErrorData, 'code' | 'zh' | 'en'>;
 
+/** A failed file transfer over the REST endpoints: the API's own error, or null for the network. */
+export class TransferError extends Error {
+  constructor(readonly api: ApiError | null) {
+    super(api ? `${api.zh} / ${api.en}` : 'network error');
+    this.name = 'TransferError';
+  }
+}
+
+/** A REST error body, `{ error: { code, zh, en } }`, as a TransferError. */
+export function transferErrorOf(body: unknown): TransferError {
+  const error = (body as { error?: Partial<ApiError> } | null)?.error;
+  return new TransferError(
+    error && typeof error.zh === 'string' && typeof error.en === 'string' ? { code: error.code ?? 'INTERNAL', zh: error.zh, en: error.en } : null,
+  );
+}
+
 /** The platform error inside a tRPC client error, or null for anything else (network, bug). */
 export function apiErrorOf(error: unknown): ApiError | null {
+  if (error instanceof TransferError) return error.api;
   const app = appDataOf(error);
   return app ? { code: app.code, zh: app.zh, en: app.en } : null;
 }

@@ -1,20 +1,21 @@
+/** `ggzy verify-log` (packages/cli) against this API server, started for real. */
 import { sequenceAll } from '@ggzy/audit';
-import { loadConfig } from '@ggzy/api-server/config';
-import { startPlatform, type RunningPlatform } from '@ggzy/api-server/platform';
+import { connect, formatReport, verifyRemoteLog } from '@ggzy/cli';
 import { sql, type Database } from '@ggzy/db';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from './http-source';
-import { formatReport, verifyRemoteLog } from './verify-log';
+import { loadConfig } from './config';
+import { startPlatform, type RunningPlatform } from './platform';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
+/** The installed `ggzy` command of the CLI package. */
+const BIN = join(dirname(createRequire(import.meta.url).resolve('@ggzy/cli/package.json')), 'bin', 'ggzy.mjs');
 const PASSWORD = 'Ggzy@2026';
 
 async function asOwner(db: Database, statement: ReturnType<typeof sql>) {
