@@ -3,18 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceEntry, eq } from '@ggzy/db';
 import { appRouter } from './router';
 import type { Meta } from './trpc';
-import { createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from './testing';
+import { DEMO_ACCOUNT_OF, createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from './testing';
 
-/** username of one demo account per role */
-const ACCOUNT_OF: Record<Role, string> = {
-  bidder: 'bidder1',
-  tenderer: 'tenderer',
-  agency: 'agency',
-  expert: 'expert1',
-  centre: 'centre',
-  supervisor: 'supervisor',
-  guarantor: 'guarantor',
-};
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta; type: string } }>);
 
@@ -41,7 +31,7 @@ describe('every procedure declares a permission, and every role is held to it', 
   const clients = new Map<Role, TestClient>();
   // Fresh sessions per procedure: calling auth.logout ends the session it was called with.
   const signInEveryRole = async () => {
-    for (const role of ROLES) clients.set(role, await signedIn(platform.services, ACCOUNT_OF[role]));
+    for (const role of ROLES) clients.set(role, await signedIn(platform.services, DEMO_ACCOUNT_OF[role]));
   };
 
   beforeAll(async () => {

@@ -6,17 +6,8 @@ import { createApiHandler } from './http';
 import { restRoutes } from './rest';
 import { DEMO_PASSWORD } from './seed/demo';
 import { sectionDraft } from './tender/fixtures';
-import { createTestPlatform, signedIn, type TestPlatform } from './testing';
+import { DEMO_ACCOUNT_OF, createTestPlatform, signedIn, type TestPlatform } from './testing';
 
-const ACCOUNT_OF: Record<Role, string> = {
-  bidder: 'bidder1',
-  tenderer: 'tenderer',
-  agency: 'agency',
-  expert: 'expert1',
-  centre: 'centre',
-  supervisor: 'supervisor',
-  guarantor: 'guarantor',
-};
 
 describe('REST endpoints (files): declared permissions, CSRF, limits, integrity', () => {
   let p: TestPlatform;
@@ -41,7 +32,7 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const address = server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    for (const role of ROLES) cookies.set(role, await login(ACCOUNT_OF[role]));
+    for (const role of ROLES) cookies.set(role, await login(DEMO_ACCOUNT_OF[role]));
   });
   afterAll(async () => {
     server.closeAllConnections();

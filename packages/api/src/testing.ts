@@ -10,6 +10,18 @@ import { createContext } from './http';
 import { createCallerFactory } from './trpc';
 import { appRouter } from './router';
 import { seedDemo, DEMO_PASSWORD } from './seed/demo';
+import type { Role } from '@ggzy/domain';
+
+/** One demo account per role. */
+export const DEMO_ACCOUNT_OF: Record<Role, string> = {
+  bidder: 'bidder1',
+  tenderer: 'tenderer',
+  agency: 'agency',
+  expert: 'expert1',
+  centre: 'centre',
+  supervisor: 'supervisor',
+  guarantor: 'guarantor',
+};
 
 export interface TestPlatform {
   services: Services;

@@ -1,4 +1,4 @@
-import { and, eq, holiday, inArray, organisation, project, section, type Database } from '@ggzy/db';
+import { and, documentDownload, eq, holiday, inArray, organisation, project, section, type Database } from '@ggzy/db';
 import { AppError, calendarOf, type HolidayCalendar } from '@ggzy/domain';
 import type { SessionAccount } from '../context';
 import { regionScope } from '../directory/region-scope';
@@ -50,4 +50,16 @@ export async function organisationOfKind(db: Database, id: string, kind: 'tender
     });
   }
   return row;
+}
+
+/** A bidder company may ask or object only about documents it obtained. */
+export async function requireObtained(db: Database, sectionId: string, organisationId: string) {
+  const [obtained] = await db
+    .select({ id: documentDownload.id })
+    .from(documentDownload)
+    .where(and(eq(documentDownload.sectionId, sectionId), eq(documentDownload.organisationId, organisationId)))
+    .limit(1);
+  if (!obtained) {
+    throw new AppError('RULE_VIOLATION', { zh: '请先获取招标文件', en: 'Obtain the tender documents first' });
+  }
 }

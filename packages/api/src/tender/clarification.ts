@@ -1,21 +1,10 @@
 import { appendTrace } from '@ggzy/audit';
-import { and, clarificationQuestion, documentDownload, eq, executeRows, inArray, isNull, notice, section, sql, type Database } from '@ggzy/db';
+import { and, clarificationQuestion, eq, executeRows, inArray, isNull, notice, section, sql, type Database } from '@ggzy/db';
 import { AppError, deadlineAfterAmendment, localDateOf } from '@ggzy/domain';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
-import { loadHolidayCalendar, requireOwnSection, SECTION_NOT_FOUND } from './access';
+import { loadHolidayCalendar, requireObtained, requireOwnSection, SECTION_NOT_FOUND } from './access';
 import { digestOf } from './create-section';
 import { sanitizeNotice } from './sanitize';
-
-async function requireObtained(db: Database, sectionId: string, organisationId: string) {
-  const [obtained] = await db
-    .select({ id: documentDownload.id })
-    .from(documentDownload)
-    .where(and(eq(documentDownload.sectionId, sectionId), eq(documentDownload.organisationId, organisationId)))
-    .limit(1);
-  if (!obtained) {
-    throw new AppError('RULE_VIOLATION', { zh: '请先获取招标文件', en: 'Obtain the tender documents first' });
-  }
-}
 
 async function requireBeforeDeadline(db: Database, sectionId: string) {
   const [row] = await executeRows<{ state: string; open: boolean }>(

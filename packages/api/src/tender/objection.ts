@@ -1,8 +1,8 @@
 import { appendTrace } from '@ggzy/audit';
-import { and, documentDownload, eq, executeRows, isNull, notice, objection, sql, type Database } from '@ggzy/db';
+import { and, eq, executeRows, isNull, notice, objection, sql, type Database } from '@ggzy/db';
 import { AppError, checkObjectionFiling, objectionAnswerDue } from '@ggzy/domain';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
-import { requireOwnSection, SECTION_NOT_FOUND } from './access';
+import { requireObtained, requireOwnSection, SECTION_NOT_FOUND } from './access';
 import { digestOf } from './create-section';
 import { ruleViolation } from './rule-error';
 import { sanitizeNotice } from './sanitize';
@@ -20,12 +20,7 @@ export async function fileObjection(options: { db: Database; request: RequestInf
       sql`select state, deadline, now() as now from section where id = ${options.sectionId} for update`,
     );
     if (!row || row.state !== 'announced') throw new AppError('CONFLICT', { zh: '该标段不在招标期内', en: 'The section is not open for bids' });
-    const [obtained] = await tx
-      .select({ id: documentDownload.id })
-      .from(documentDownload)
-      .where(and(eq(documentDownload.sectionId, options.sectionId), eq(documentDownload.organisationId, account.organisationId!)))
-      .limit(1);
-    if (!obtained) throw new AppError('RULE_VIOLATION', { zh: '请先获取招标文件', en: 'Obtain the tender documents first' });
+    await requireObtained(tx, options.sectionId, account.organisationId!);
     const filedAt = new Date(row.now);
     const late = checkObjectionFiling({ deadline: new Date(row.deadline), filedAt });
     if (late) throw ruleViolation([late]);
