@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, seedDemo, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, seedDemo, seedDemoSections, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -62,7 +62,10 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   if (config.seedDemo) {
     const seeded = await seedDemo(database.db);
     logins = seeded.logins;
-    if (seeded.seeded) log.info('loaded demo data');
+    if (seeded.seeded) {
+      const sections = await seedDemoSections(database.db, store);
+      log.info({ sections }, 'loaded demo data');
+    }
   }
 
   // The sequencer: every process runs one; the head-row lock lets one at a time do the work.

@@ -23,7 +23,9 @@ export interface ScoringDraft {
 }
 
 export function scoringDraftOf(method: ScoringMethod): ScoringDraft {
-  const comprehensive = method.kind === 'comprehensive' ? method.price : SCORING_TEMPLATES.comprehensive.kind === 'comprehensive' ? SCORING_TEMPLATES.comprehensive.price : null;
+  // The price rule's fields keep the comprehensive template's values while another kind is chosen.
+  const template = SCORING_TEMPLATES.comprehensive;
+  const comprehensive = method.kind === 'comprehensive' ? method.price : template.kind === 'comprehensive' ? template.price : null;
   return {
     kind: method.kind,
     criteria: method.criteria.map((c) => ({ key: c.key, name: c.name, category: c.category, maxPoints: String(c.maxPoints) })),
