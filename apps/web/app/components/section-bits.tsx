@@ -22,6 +22,12 @@ export function useLabels() {
   };
 }
 
+/** What the section's amount is called: a budget in procurement, a starting price when listed or auctioned. */
+export function priceLabelKey(type: TransactionType, method: TenderMethod): MessageKey {
+  if (method === 'listing' || method === 'auction') return 'detail.startingPrice';
+  return type === 'procurement' ? 'detail.budget' : 'detail.estimatedPrice';
+}
+
 /** A time in Beijing time, machine-readable too. */
 export function Time({ iso, testId }: { iso: string | null; testId?: string }) {
   if (!iso) return <span className="muted">—</span>;

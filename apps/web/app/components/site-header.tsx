@@ -62,6 +62,7 @@ export function SiteHeader({ me }: { me: Me | null }) {
           <NavLink to="/" end>
             {t('nav.home')}
           </NavLink>
+          <NavLink to="/sections">{t('nav.sections')}</NavLink>
           <NavLink to="/verify">{t('nav.verify')}</NavLink>
           {me ? <NavLink to="/w">{t('nav.workspace')}</NavLink> : null}
         </div>

@@ -10,13 +10,28 @@ export interface NavItem {
 
 /** What each role can open today; capabilities of later issues are listed as "coming next" instead. */
 const ROLE_NAV: Record<Role, NavItem[]> = {
-  bidder: [],
-  tenderer: [],
-  agency: [],
+  bidder: [
+    { to: '/w/bidder#questions', label: 'ws.nav.questions' },
+    { to: '/w/bidder#notices', label: 'ws.nav.notices' },
+    { to: '/sections', label: 'ws.nav.findSections' },
+  ],
+  tenderer: [
+    { to: '/w/tenderer/new', label: 'ws.nav.newSection' },
+    { to: '/sections', label: 'ws.nav.portal' },
+  ],
+  agency: [
+    { to: '/w/agency/new', label: 'ws.nav.newSection' },
+    { to: '/sections', label: 'ws.nav.portal' },
+  ],
   expert: [],
   guarantor: [],
-  centre: [{ to: '/w/centre#accounts', label: 'ws.nav.accounts' }],
+  centre: [
+    { to: '/w/centre/calendar', label: 'ws.nav.calendar' },
+    { to: '/w/centre/holidays', label: 'ws.nav.holidays' },
+    { to: '/w/centre#accounts', label: 'ws.nav.accounts' },
+  ],
   supervisor: [
+    { to: '/w/supervisor/calendar', label: 'ws.nav.calendar' },
     { to: '/w/supervisor#organisations', label: 'ws.nav.organisations' },
     { to: '/w/supervisor/trace', label: 'ws.nav.trace' },
   ],

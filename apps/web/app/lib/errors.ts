@@ -71,10 +71,15 @@ export function fieldErrorsOf(error: unknown, options: { prefix?: string; rename
   const add = (path: string, message: Bilingual) => (result[rename(path)] ??= []).push(message);
   if (app.code === 'RULE_VIOLATION' && typeof app.details?.fields === 'string' && app.details.fields !== '') {
     const fields = app.details.fields.split(',');
+    // An English message may itself hold "; the earliest …", so it splits only before a capital.
     const zh = app.zh.split('；');
-    const en = app.en.split('; ');
-    const aligned = zh.length === fields.length && en.length === fields.length;
-    fields.forEach((field, i) => add(`${options.prefix ?? ''}${field}`, aligned ? { zh: zh[i]!, en: en[i]! } : { zh: app.zh, en: app.en }));
+    const en = app.en.split(/; (?=[A-Z])/);
+    fields.forEach((field, i) =>
+      add(`${options.prefix ?? ''}${field}`, {
+        zh: zh.length === fields.length ? zh[i]! : app.zh,
+        en: en.length === fields.length ? en[i]! : app.en,
+      }),
+    );
   } else if (app.code === 'INVALID_INPUT' && app.fields) {
     for (const field of app.fields) add(field.path, splitBilingual(field.message));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { beijingLocalToIso, formatTime } from './time';
+import { beijingDateToIso, beijingLocalToIso, beijingLocalToOffsetIso, formatTime, isoToBeijingLocal } from './time';
 
 describe('Beijing time on screen and in filters', () => {
   test('an instant is shown as Beijing wall-clock time, whatever the machine’s zone', () => {
@@ -17,5 +17,19 @@ describe('Beijing time on screen and in filters', () => {
     expect(beijingLocalToIso(null)).toBeUndefined();
     expect(beijingLocalToIso('yesterday')).toBeUndefined();
     expect(beijingLocalToIso('2026-13-45T99:99')).toBeUndefined();
+  });
+
+  test('form times go to the API with the +08:00 offset written out, and come back for editing', () => {
+    expect(beijingLocalToOffsetIso('2026-12-18T09:30')).toBe('2026-12-18T09:30:00+08:00');
+    expect(beijingLocalToOffsetIso('2026-12-18T09:30:15')).toBe('2026-12-18T09:30:15+08:00');
+    expect(beijingLocalToOffsetIso('')).toBeUndefined();
+    expect(isoToBeijingLocal('2026-12-18T01:30:15.000Z')).toBe('2026-12-18T09:30:15');
+  });
+
+  test('a date filter covers the whole Beijing day', () => {
+    expect(beijingDateToIso('2026-11-22')).toBe('2026-11-21T16:00:00.000Z');
+    expect(beijingDateToIso('2026-11-22', true)).toBe('2026-11-22T15:59:59.999Z');
+    expect(beijingDateToIso('2026-02-30')).toBeUndefined();
+    expect(beijingDateToIso('22/11/2026')).toBeUndefined();
   });
 });

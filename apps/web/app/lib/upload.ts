@@ -11,9 +11,8 @@ export interface UploadedDocument {
 
 /**
  * Streams one tender document to the API (PUT, the raw file as the body; see packages/api/src/rest.ts).
- * XMLHttpRequest rather than fetch because only it reports upload progress. Rejects with a
- * TransferError. `onProgress` gets the
- * fraction sent, 0 to 1.
+ * XMLHttpRequest rather than fetch because only it reports upload progress. `onProgress` gets the
+ * fraction sent, 0 to 1; a refusal rejects with a TransferError carrying the API's message.
  */
 export function uploadDocument(sectionId: string, file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<UploadedDocument> {
   return new Promise((resolve, reject) => {

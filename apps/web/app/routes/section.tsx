@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { data, isRouteErrorResponse, Link, useRevalidator } from 'react-router';
 import type { Route } from './+types/section';
 import { ErrorPage } from '../components/error-page';
-import { ScoringSummary, StateBadge, Time, Timeline, useLabels } from '../components/section-bits';
+import { priceLabelKey, ScoringSummary, StateBadge, Time, Timeline, useLabels } from '../components/section-bits';
 import { useI18n } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
 import { serverApi } from '../lib/api.server';
@@ -42,16 +42,11 @@ type MineQuestion = Mine['questions'][number];
 type MineObjection = Mine['objections'][number];
 type LoaderData = Route.ComponentProps['loaderData'];
 
-export function meta({ data: loaded }: Route.MetaArgs) {
-  return loaded ? [{ title: `${loaded.section.name} · ${loaded.project.name}` }] : [];
-}
-
 export default function SectionDetail({ loaderData }: Route.ComponentProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const labels = useLabels();
   const { section, project, buyer, agency, centre, region, notices, clarifications, timeline, now } = loaderData;
-  const isProcurement = project.type === 'procurement';
   const noticeById = new Map(notices.map((n) => [n.id, n]));
 
   return (
@@ -91,7 +86,7 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
           <Fact label={t('detail.buyer')}>{buyer.name}</Fact>
           <Fact label={t('detail.agency')}>{agency?.name ?? '—'}</Fact>
           <Fact label={t('detail.centre')}>{centre.name}</Fact>
-          <Fact label={isProcurement ? t('detail.budget') : t('detail.estimatedPrice')} testId="fact-price">
+          <Fact label={t(priceLabelKey(project.type, project.method))} testId="fact-price">
             {formatYuan(section.estimatedPrice)}
           </Fact>
           <Fact label={t('detail.bond')} testId="fact-bond">
@@ -101,6 +96,11 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
           <Fact label={t('detail.documentsPeriod')}>
             <Time iso={section.documentsFrom} /> — <Time iso={section.documentsUntil} />
           </Fact>
+          {section.listingFrom ? (
+            <Fact label={t('detail.listingPeriod')}>
+              <Time iso={section.listingFrom} /> — <Time iso={section.deadline} />
+            </Fact>
+          ) : null}
           <Fact label={t('detail.deadline')} testId="fact-deadline">
             <Time iso={section.deadline} />
           </Fact>

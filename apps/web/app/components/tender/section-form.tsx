@@ -1,4 +1,4 @@
-import { SCORING_TEMPLATES, TENDER_METHODS, TRANSACTION_TYPES, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
+import { SCORING_TEMPLATES, TENDER_METHODS, TRANSACTION_TYPES, type CreateSectionRequest, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { FieldError, hasError } from '../field-error';
@@ -138,23 +138,22 @@ export function SectionForm(props: Props) {
   const isListing = values.type === 'landUse' && values.method === 'listing';
 
   /** The request's section part, or the fields that could not even be read. */
-  function sectionOf(): { fields: Record<string, unknown> } | { errors: FieldErrors } {
+  function sectionOf(): { fields: CreateSectionRequest['section'] } | { errors: FieldErrors } {
     const local: FieldErrors = {};
     const money = (key: 'estimatedPrice' | 'bond') => {
       const fen = yuanToFen(values[key]);
       if (fen === null) local[`section.${key}`] = [bilingual('form.error.money')];
       return fen ?? 0;
     };
-    const time = (key: 'documentsFrom' | 'documentsUntil' | 'deadline' | 'listingFrom', required = true) => {
+    const time = (key: 'documentsFrom' | 'documentsUntil' | 'deadline' | 'listingFrom') => {
       const iso = beijingLocalToOffsetIso(values[key]);
-      if (!iso && (required || values[key] !== '')) local[`section.${key}`] = [bilingual('form.error.time')];
-      return iso;
+      if (!iso) local[`section.${key}`] = [bilingual('form.error.time')];
+      return iso ?? '';
     };
     const days = Number(values.bidValidityDays);
-    if (!Number.isInteger(days)) local['section.bidValidityDays'] = [bilingual('form.error.days')];
-    const custodianIds = values.openingMode === 'bidderAndCustodians' ? values.custodianIds.split(/[\s,，]+/).filter(Boolean) : [];
-    const threshold = values.openingMode === 'bidderAndCustodians' && values.custodianThreshold !== '' ? Number(values.custodianThreshold) : undefined;
-    const fields = {
+    if (values.bidValidityDays.trim() === '' || !Number.isInteger(days)) local['section.bidValidityDays'] = [bilingual('form.error.days')];
+    const custodians = values.openingMode === 'bidderAndCustodians';
+    const fields: CreateSectionRequest['section'] = {
       name: values.name,
       estimatedPrice: money('estimatedPrice'),
       bond: money('bond'),
@@ -165,8 +164,8 @@ export function SectionForm(props: Props) {
       deadline: time('deadline'),
       ...(isListing ? { listingFrom: time('listingFrom') } : {}),
       openingMode: values.openingMode,
-      custodianIds,
-      ...(threshold === undefined ? {} : { custodianThreshold: threshold }),
+      custodianIds: custodians ? values.custodianIds.split(/[\s,，]+/).filter(Boolean) : [],
+      ...(custodians && values.custodianThreshold !== '' ? { custodianThreshold: Number(values.custodianThreshold) } : {}),
     };
     return Object.keys(local).length > 0 ? { errors: local } : { fields };
   }
@@ -184,8 +183,7 @@ export function SectionForm(props: Props) {
     setErrors({});
     setBusy(true);
     try {
-      // The shapes are checked by the API's schema; the form sends what the person typed.
-      const section = built.fields as never;
+      const section = built.fields;
       if (props.mode === 'create') {
         const partner = values.partnerId.trim();
         const created = await browserApi().tender.create.mutate({
@@ -278,7 +276,7 @@ export function SectionForm(props: Props) {
             <FieldError errors={errors} field="section.name" />
           </label>
           <label>
-            {values.type === 'procurement' ? t('form.budget') : t('form.estimatedPrice')}
+            {values.method === 'listing' || values.method === 'auction' ? t('form.startingPrice') : values.type === 'procurement' ? t('form.budget') : t('form.estimatedPrice')}
             <input name="estimatedPrice" inputMode="decimal" value={values.estimatedPrice} onChange={(e) => set('estimatedPrice', e.target.value)} placeholder="10000000.00" {...field('section.estimatedPrice')} />
             <span className="hint">{t('form.yuanHint')}</span>
             <FieldError errors={errors} field="section.estimatedPrice" />

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useRevalidator } from 'react-router';
+import { Link, useRevalidator } from 'react-router';
 import type { Route } from './+types/centre';
 import { AccountCard, ComingNext, WorkspaceShell } from '../../components/workspace-shell';
 import { useI18n } from '../../i18n/i18n';
@@ -44,6 +44,18 @@ export default function CentreWorkspace({ loaderData }: Route.ComponentProps) {
   return (
     <WorkspaceShell me={me} title={t('ws.centre.title')}>
       <AccountCard me={me} />
+      <section className="panel">
+        <h2>{t('ws.nav.calendar')}</h2>
+        <p>{t('calendar.introCentre')}</p>
+        <p className="form-actions">
+          <Link to="/w/centre/calendar" className="button" data-testid="calendar-link">
+            {t('calendar.open')} →
+          </Link>
+          <Link to="/w/centre/holidays" className="button button-secondary">
+            {t('ws.nav.holidays')}
+          </Link>
+        </p>
+      </section>
       <section className="panel" id="accounts">
         <h2>{t('centre.accounts')}</h2>
         <p className="muted">{t('centre.accountsIntro')}</p>

@@ -23,6 +23,15 @@ export default function SupervisorWorkspace({ loaderData }: Route.ComponentProps
     <WorkspaceShell me={me} title={t('ws.supervisor.title')}>
       <AccountCard me={me} />
       <section className="panel">
+        <h2>{t('ws.nav.calendar')}</h2>
+        <p>{t('calendar.introSupervisor')}</p>
+        <p>
+          <Link to="/w/supervisor/calendar" className="button" data-testid="calendar-link">
+            {t('calendar.open')} →
+          </Link>
+        </p>
+      </section>
+      <section className="panel">
         <h2>{t('ws.nav.trace')}</h2>
         <p>{t('supervisor.traceIntro')}</p>
         <p>

@@ -7,7 +7,7 @@ import { requireRole } from '../../lib/session.server';
 
 /** /w/tenderer/new and /w/agency/new: the role is the URL's. */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const role = new URL(request.url).pathname.split('/')[2] === 'agency' ? 'agency' : 'tenderer';
+  const role = new URL(request.url).pathname.split('/')[2] === 'agency' ? ('agency' as const) : ('tenderer' as const);
   const me = await requireRole(request, context, role);
   return { me, role };
 }
