@@ -38,10 +38,10 @@ console.log(`  verify ${fmt(v.verifySeconds, 2)} s, select ${fmt(v.selectSeconds
 
 console.log('portal: list query over 100,000 sections at 200 requests/s …');
 const portal = await measurePortal({ sections: quick ? 20_000 : 100_000, seconds: quick ? 5 : 20, rate: 200 });
-rows.push(
-  `| portal list query (\`portal.search\`, 10 filter/page mixes, ${fmt(portal.sections)} sections) at a fixed 200 req/s: p50 / p99 | ${fmt(portal.api.p50)} ms / ${fmt(portal.api.p99)} ms (${fmt(portal.api.rps)} req/s served, ${portal.api.errors + portal.api.non2xx} errors) | bare node:http JSON (${fmt(portal.bodyBytes)} bytes): ${fmt(portal.bare.p50)} ms / ${fmt(portal.bare.p99)} ms | p99 ${fmt(portal.api.p99 / Math.max(portal.bare.p99, 1), 1)} × | p99 < 50 ms | ${portal.api.p99 < 50 && portal.api.errors + portal.api.non2xx === 0 ? 'met' : 'NOT met'} |`,
-);
-console.log(`  api p50 ${portal.api.p50} ms p99 ${portal.api.p99} ms; bare p50 ${portal.bare.p50} ms p99 ${portal.bare.p99} ms`);
+const portalRow = (label: string, f: typeof portal.api) =>
+  `| portal list query (\`portal.search\`, 10 filter/page mixes, ${fmt(portal.sections)} sections) at a fixed 200 req/s, ${label}: p50 / p99 | ${fmt(f.p50)} ms / ${fmt(f.p99)} ms (${fmt(f.rps)} req/s served, ${f.errors + f.non2xx} errors) | bare node:http JSON (${fmt(portal.bodyBytes)} bytes): ${fmt(portal.bare.p50)} ms / ${fmt(portal.bare.p99)} ms | p99 ${fmt(f.p99 / Math.max(portal.bare.p99, 1), 1)} × | p99 < 50 ms | ${f.p99 < 50 && f.errors + f.non2xx === 0 ? 'met' : 'NOT met'} |`;
+rows.push(portalRow('every request to the database', portal.api), portalRow('with the default 5 s list cache', portal.cached));
+console.log(`  api p50 ${portal.api.p50} ms p99 ${portal.api.p99} ms; cached p50 ${portal.cached.p50} ms p99 ${portal.cached.p99} ms; bare p50 ${portal.bare.p50} ms p99 ${portal.bare.p99} ms`);
 
 const text = `# Benchmarks
 
@@ -66,7 +66,10 @@ How these are measured:
   \`portal.search\` with a mix of filters (type, region with its sub-regions, state, method, keyword,
   deadline range) and pages 1–50, over 100,000 published sections in PostgreSQL; the baseline is a
   bare node:http server answering a JSON body of the same size at the same rate. The load generator,
-  the API and PostgreSQL share the machine's two cores.
+  the API and PostgreSQL share the machine's two cores. Measured twice: with every request going to
+  the database, and as deployed by default, where identical list queries are served from memory for
+  5 seconds (\`PORTAL_CACHE_SECONDS\`). With only 10 distinct queries the cached run is mostly hits;
+  real traffic has a longer tail of distinct filters, so the uncached row is the floor to improve.
 * **Verify**: a supervisor account fetches every checkpoint and entry over the API, recomputes each
   leaf hash from the entry's content, rebuilds the tree and compares its root at every signed
   checkpoint; the baseline reads the same rows with plain SELECTs straight from the database.

@@ -47,6 +47,7 @@ const schema = z
       .regex(/^ocds-[a-z0-9]{6}$/, { error: '应为开放合同数据标准分配的前缀，如 ocds-abc123 / must be an OCP-assigned prefix like ocds-abc123' })
       .default('ocds-ggzy01'),
     PUBLIC_URL: z.url({ error: '应为门户的公开地址 / must be the portal’s public URL' }).default('http://localhost:3000'),
+    PORTAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(72).default(12),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
     SECURE_COOKIES: bool.optional(),
@@ -113,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     checkpointKeyFile: resolve(dataDir, 'keys', 'checkpoint.key'),
     logOrigin: c.LOG_ORIGIN,
     ocidPrefix: c.OCDS_PREFIX,
+    portalCacheSeconds: c.PORTAL_CACHE_SECONDS,
     publicUrl: c.PUBLIC_URL.replace(/\/$/, ''),
     sessionTtlHours: c.SESSION_TTL_HOURS,
     sessionIdleMinutes: c.SESSION_IDLE_MINUTES,

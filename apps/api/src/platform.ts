@@ -55,6 +55,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       secureCookies: config.secureCookies,
       ocidPrefix: config.ocidPrefix,
       publicUrl: config.publicUrl,
+      portalCacheSeconds: config.portalCacheSeconds,
     },
   };
 

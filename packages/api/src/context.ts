@@ -29,6 +29,8 @@ export interface Services {
     /** OCDS: the registered ocid prefix and the public portal address used in release URLs. */
     ocidPrefix: string;
     publicUrl: string;
+    /** Seconds the portal's list may be served from memory (0: never). */
+    portalCacheSeconds?: number;
   };
 }
 

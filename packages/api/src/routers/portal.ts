@@ -1,7 +1,16 @@
 import { SECTION_STATES, TENDER_METHODS, TRANSACTION_TYPES } from '@ggzy/domain';
 import { z } from 'zod';
 import { listReleasePackage, sectionReleasePackage } from '../tender/ocds';
-import { getPublicSection, searchSections } from '../tender/portal';
+import { getPublicSection } from '../tender/portal';
+import { createPortalCache } from '../tender/portal-cache';
+import type { Services } from '../context';
+
+const caches = new WeakMap<Services['settings'], ReturnType<typeof createPortalCache>>();
+const cacheFor = (settings: Services['settings']) => {
+  let cache = caches.get(settings);
+  if (!cache) caches.set(settings, (cache = createPortalCache(settings.portalCacheSeconds ?? 0)));
+  return cache;
+};
 import { publicProcedure, router } from '../trpc';
 
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
@@ -24,7 +33,7 @@ export const portalRouter = router({
         pageSize: z.number().int().min(1).max(50).default(20),
       }),
     )
-    .query(({ ctx, input }) => searchSections(ctx.db, { ...input, keyword: input.keyword || undefined })),
+    .query(({ ctx, input }) => cacheFor(ctx.settings).search(ctx.db, { ...input, keyword: input.keyword || undefined })),
 
   section: publicProcedure()
     .input(z.object({ sectionId: z.uuid() }))
