@@ -27,6 +27,8 @@ async function fillSection(page: Page, fields: { project: string; section: strin
   await form.locator('input[name=projectName]').fill(fields.project);
   await form.locator('select[name=type]').selectOption('construction');
   await form.locator('select[name=method]').selectOption('open');
+  // The tenderer commissions the demo agency from the list the platform offers.
+  await form.locator('select[name=partnerId]').selectOption({ label: '示例工程招标代理有限公司' });
   await form.locator('input[name=sectionName]').fill(fields.section);
   await form.getByLabel('估算价 / 招标控制价（元）').fill('10,000,000');
   await form.getByLabel('投标保证金（元）').fill('200000.00');
@@ -121,6 +123,7 @@ test('a tenderer publishes a section; a bidder finds it, obtains the documents a
   await expectHeading(bidder, '施工总承包');
   expect(await bidder.getByTestId('fact-price').innerText()).toBe('¥10,000,000.00');
   expect(await bidder.getByTestId('fact-bond').innerText()).toBe('¥200,000.00');
+  await expect.poll(() => bidder.locator('main').innerText()).toContain('示例工程招标代理有限公司');
 
   // The portal shows the timeline, in Beijing time.
   const keys = await bidder.getByTestId('timeline-entry').evaluateAll((items) => items.map((li) => li.getAttribute('data-key')));

@@ -6,7 +6,6 @@ import { useI18n } from '../i18n/i18n';
 import { serverApi } from '../lib/api.server';
 import { apiErrorOf } from '../lib/errors';
 import { formatYuan } from '../lib/money';
-import { PORTAL_REGIONS } from '../lib/regions';
 import { beijingDateToIso } from '../lib/time';
 
 const PAGE_SIZE = 20;
@@ -29,8 +28,10 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   const filters = filtersOf(url);
   const pageText = url.searchParams.get('page') ?? '1';
   const page = /^\d{1,5}$/.test(pageText) ? Math.max(1, Math.min(10_000, Number(pageText))) : 1;
+  const api = serverApi(request, context);
+  const regions = await api.portal.regions.query().catch(() => []);
   try {
-    const result = await serverApi(request, context).portal.search.query({
+    const result = await api.portal.search.query({
       keyword: filters.keyword || undefined,
       type: oneOf<TransactionType>(TRANSACTION_TYPES, filters.type),
       method: oneOf<TenderMethod>(TENDER_METHODS, filters.method),
@@ -43,10 +44,11 @@ export async function loader({ request, context }: Route.LoaderArgs) {
       page,
       pageSize: PAGE_SIZE,
     });
-    return { filters, result, error: null };
+    return { filters, result, regions, error: null };
   } catch (error) {
     return {
       filters,
+      regions,
       result: { items: [], total: 0, totalCapped: false, page, pageSize: PAGE_SIZE },
       error: apiErrorOf(error) ?? { code: 'INTERNAL', zh: '无法加载交易信息', en: 'Could not load the listings' },
     };
@@ -91,11 +93,11 @@ export default function SectionSearch({ loaderData }: Route.ComponentProps) {
             {t('search.region')}
             <select name="regionCode" defaultValue={filters.regionCode}>
               <option value="">{t('search.any')}</option>
-              {PORTAL_REGIONS.map((r) => (
+              {loaderData.regions.map((r) => (
                 <option key={r.code} value={r.code}>
                   {'\u3000'.repeat(r.depth)}
                   {r.name}
-                  {r.depth < 2 ? t('search.regionBelow') : ''}
+                  {r.level !== 'county' ? t('search.regionBelow') : ''}
                 </option>
               ))}
             </select>

@@ -1,6 +1,7 @@
 import { ORGANISATION_KINDS } from '@ggzy/domain';
 import { z } from 'zod';
 import { listAccounts } from '../directory/list-accounts';
+import { listCounterparts } from '../directory/list-counterparts';
 import { listOrganisations } from '../directory/list-organisations';
 import { setAccountStatus } from '../directory/set-account-status';
 import { procedure, router } from '../trpc';
@@ -9,6 +10,11 @@ export const directoryRouter = router({
   organisations: procedure('read:organisation:region')
     .input(z.object({ kind: z.enum(ORGANISATION_KINDS).optional() }).optional())
     .query(({ ctx, input }) => listOrganisations(ctx.db, { account: ctx.account, kind: input?.kind })),
+
+  /** For the drafting form: the agencies a tenderer may commission, or the tenderers an agency may act for. */
+  counterparts: procedure('create:section:own')
+    .input(z.object({ kind: z.enum(['agency', 'tenderer']) }))
+    .query(({ ctx, input }) => listCounterparts(ctx.db, input.kind)),
 
   accounts: procedure('read:organisation:region').query(async ({ ctx }) => {
     const rows = await listAccounts(ctx.db, { account: ctx.account });

@@ -1,6 +1,7 @@
 import { SECTION_STATES, TENDER_METHODS, TRANSACTION_TYPES } from '@ggzy/domain';
 import { z } from 'zod';
 import { listReleasePackage, sectionReleasePackage } from '../tender/ocds';
+import { listRegions } from '../directory/list-regions';
 import { getPublicSection } from '../tender/portal';
 import { createPortalCache } from '../tender/portal-cache';
 import type { Services } from '../context';
@@ -34,6 +35,9 @@ export const portalRouter = router({
       }),
     )
     .query(({ ctx, input }) => cacheFor(ctx.settings).search(ctx.db, { ...input, keyword: input.keyword || undefined })),
+
+  /** The regions, parents first, for the region filter (a region includes the ones below it). */
+  regions: publicProcedure().query(({ ctx }) => listRegions(ctx.db)),
 
   section: publicProcedure()
     .input(z.object({ sectionId: z.uuid() }))

@@ -116,7 +116,7 @@ const FORM_FIELDS = [
 const bilingual = (key: MessageKey) => ({ zh: translator('zh').t(key), en: translator('en').t(key) });
 
 type Props =
-  | { mode: 'create'; role: 'tenderer' | 'agency' }
+  | { mode: 'create'; role: 'tenderer' | 'agency'; partners: ReadonlyArray<{ id: string; name: string }> }
   | { mode: 'edit'; role: 'tenderer' | 'agency'; sectionId: string; initial: SectionFormValues; onSaved: () => Promise<void> | void };
 
 /**
@@ -251,15 +251,20 @@ export function SectionForm(props: Props) {
             </label>
             <label className="span-2">
               {props.role === 'agency' ? t('form.tendererId') : t('form.agencyId')}
-              <input
+              <select
                 name="partnerId"
-                className="mono"
                 value={values.partnerId}
                 onChange={(e) => set('partnerId', e.target.value)}
-                placeholder="00000000-0000-0000-0000-000000000000"
                 required={props.role === 'agency'}
                 {...field(partnerField)}
-              />
+              >
+                <option value="">{props.role === 'agency' ? t('form.choose') : t('form.noAgency')}</option>
+                {(props.mode === 'create' ? props.partners : []).map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
               <span className="hint">{props.role === 'agency' ? t('form.tendererIdHint') : t('form.agencyIdHint')}</span>
               <FieldError errors={errors} field={partnerField} />
             </label>
