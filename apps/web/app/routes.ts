@@ -26,6 +26,7 @@ export default [
     route('supervisor', 'routes/workspace/supervisor.tsx'),
     route('supervisor/calendar', 'routes/workspace/calendar.tsx', { id: 'supervisor-calendar' }),
     route('supervisor/trace', 'routes/workspace/trace.tsx'),
+    route('supervisor/sections/:id', 'routes/workspace/supervisor-section.tsx'),
   ]),
   route('*', 'routes/not-found.tsx'),
 ] satisfies RouteConfig;

@@ -215,7 +215,11 @@ test('a tenderer publishes a section; a bidder finds it, obtains the documents a
   expect(await entry.getAttribute('data-held')).toBe('false');
   await screenshot(supervisor, 'tender-calendar');
   await entry.getByRole('link', { name: '施工总承包' }).click();
-  await supervisor.waitForURL(`${platform.webUrl}/sections/${sectionId}`);
+  await supervisor.waitForURL(`${platform.webUrl}/w/supervisor/sections/${sectionId}`);
+  // Who obtained the documents: shown to the regulator, never to the tenderer.
+  const downloads = supervisor.getByTestId('download-row');
+  await expect.poll(() => downloads.count()).toBeGreaterThanOrEqual(1);
+  expect(await downloads.first().innerText()).toContain('示例建工集团有限公司');
 
   await open(supervisor, `${platform.webUrl}/w/supervisor/trace`);
   await supervisor.getByLabel('对象编号').fill(sectionId);
@@ -223,7 +227,7 @@ test('a tenderer publishes a section; a bidder finds it, obtains the documents a
   await supervisor.waitForURL((url) => url.searchParams.get('targetId') === sectionId);
   await hydrated(supervisor);
   const actions = await supervisor.getByTestId('trace-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')));
-  for (const action of ['section.create', 'document.upload', 'section.publish', 'document.download', 'clarification.ask', 'clarification.answer']) {
+  for (const action of ['section.create', 'document.upload', 'section.publish', 'document.download', 'clarification.ask', 'clarification.answer', 'document.downloads.read']) {
     expect(actions, action).toContain(action);
   }
   await screenshot(supervisor, 'tender-trace');

@@ -85,7 +85,7 @@ export default function Calendar({ loaderData }: Route.ComponentProps) {
                     <tr key={entry.id} data-testid="calendar-entry" data-section-id={entry.id} data-held={entry.held}>
                       <td className="nowrap mono">{formatTime(entry.deadline).slice(11)}</td>
                       <td>
-                        <Link to={`/sections/${entry.id}`}>{entry.name}</Link>
+                        <Link to={role === 'supervisor' ? `/w/supervisor/sections/${entry.id}` : `/sections/${entry.id}`}>{entry.name}</Link>
                         <div className="muted small">
                           {entry.projectName} · <span className="mono">{entry.code}</span>
                         </div>
