@@ -1,1 +1,2 @@
 export * from './digest';
+export * from './envelope';

@@ -1,4 +1,9 @@
 /** Byte-stream plumbing shared by the writer and the reader; bounded buffering, no copies of whole inputs. */
+
+/**
+ * Where bytes come from: a file's stream, a network body, an array of pieces. A source must not
+ * reuse (overwrite) a piece after yielding it; pieces are held until they are consumed.
+ */
 export type ByteSource =
   | AsyncIterable<Uint8Array>
   | Iterable<Uint8Array>

@@ -50,14 +50,16 @@ export async function importRecipientPublicKey(input: CryptoKey | Uint8Array): P
   }
   let key: CryptoKey;
   try {
-    key = await subtle().importKey('spki', own(spki), oaepImport, false, ['encrypt']);
+    key = await subtle().importKey('spki', own(spki), oaepImport, true, ['encrypt']);
   } catch {
     throw new EnvelopeError('invalid-input', 'recipient key is not an RSA SubjectPublicKeyInfo');
   }
   const { modulusLength } = key.algorithm as RsaHashedKeyAlgorithm;
   if (modulusLength < MIN_MODULUS_BITS)
     throw new EnvelopeError('invalid-input', `RSA keys shorter than ${MIN_MODULUS_BITS} bits are refused`);
-  return { key, keyId: keyIdOfSpki(spki) };
+  // The id is taken over WebCrypto's own DER export, the same bytes an opener derives from its
+  // private key, so a caller's non-canonical encoding cannot make the key unrecognisable.
+  return { key, keyId: keyIdOfSpki(new Uint8Array(await subtle().exportKey('spki', key))) };
 }
 
 export async function wrapContentKey(recipient: CryptoKey, contentKey: Uint8Array): Promise<Uint8Array> {

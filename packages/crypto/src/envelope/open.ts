@@ -1,0 +1,202 @@
+/**
+ * Reading and opening an envelope. `readEnvelopeHeader` needs no key (the server uses it to refuse
+ * an unencrypted or malformed upload at submit); `openEnvelope` decrypts with the bidder's private
+ * key or, at the opening (DESIGN.md §4), with the bare content key the bidder hands over.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ByteReader, type ByteSource } from './byte-stream';
+import { EnvelopeError } from './errors';
+import { nobleSha256, type Sha256Factory } from './hashing';
+import {
+  COMMITMENT_LENGTH,
+  KEY_LENGTH,
+  PREAMBLE_LENGTH,
+  RECORD_CHUNK,
+  RECORD_FINAL,
+  RECORD_HEADER_LENGTH,
+  SALT_LENGTH,
+  TAG_LENGTH,
+  chunkNonce,
+  decodeHeader,
+  decodePreamble,
+  hex,
+  type EnvelopeHeader,
+} from './format';
+import { decryptChunk, importContentKey, keyCommitmentOf, keyIdOfPrivateKey, unwrapContentKey } from './rsa-aes-suite';
+
+export interface EnvelopeHeaderInfo {
+  header: EnvelopeHeader;
+  headerBytes: Uint8Array;
+  headerSha256: string;
+}
+
+async function readHeaderFrom(reader: ByteReader): Promise<EnvelopeHeaderInfo> {
+  const preamble = await reader.read(PREAMBLE_LENGTH);
+  if (preamble.length === 0) throw new EnvelopeError('truncated', 'the envelope is empty');
+  const length = decodePreamble(preamble); // throws 'truncated' or 'malformed-header'
+  const rest = await reader.read(length - PREAMBLE_LENGTH);
+  if (rest.length < length - PREAMBLE_LENGTH) throw new EnvelopeError('truncated', 'the envelope ends inside its header');
+  const headerBytes = new Uint8Array(length);
+  headerBytes.set(preamble, 0);
+  headerBytes.set(rest, PREAMBLE_LENGTH);
+  return { header: decodeHeader(headerBytes), headerBytes, headerSha256: hex(sha256(headerBytes)) };
+}
+
+/** Parses and validates the header only; reads no further than the header's last byte. */
+export async function readEnvelopeHeader(envelope: ByteSource): Promise<EnvelopeHeaderInfo> {
+  const reader = new ByteReader(envelope);
+  try {
+    return await readHeaderFrom(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+export type OpeningKey =
+  /** The recipient's RSA-OAEP private key. `keyId` is needed only to name the recipient of a non-extractable key. */
+  | { privateKey: CryptoKey; keyId?: Uint8Array }
+  /** The bare 32-byte content key (the opening flow: the bidder hands over only this). */
+  | { contentKey: Uint8Array };
+
+/**
+ * Unwraps the content key with a recipient's private key, e.g. in the bidder's browser at the
+ * opening. 'wrong-key' if the envelope is not addressed to this key; 'tampered' if it is but the
+ * wrap or the key commitment does not check out.
+ */
+export async function unwrapEnvelopeContentKey(
+  header: EnvelopeHeader,
+  privateKey: CryptoKey,
+  keyId?: Uint8Array,
+): Promise<Uint8Array> {
+  const matches = (key: Uint8Array) => hex(keyCommitmentOf(key)) === hex(header.keyCommitment);
+  const id = keyId ?? (await keyIdOfPrivateKey(privateKey));
+  if (id) {
+    const stanza = header.recipients.find((r) => hex(r.keyId) === hex(id));
+    if (!stanza) throw new EnvelopeError('wrong-key', `the envelope is not addressed to key ${hex(id).slice(0, 16)}…`);
+    const key = await unwrapContentKey(privateKey, stanza.wrappedKey);
+    if (!key) throw new EnvelopeError('tampered', 'the wrapped content key for this recipient does not decrypt');
+    if (!matches(key)) throw new EnvelopeError('tampered', 'the unwrapped content key does not match the key commitment');
+    return key;
+  }
+  // A non-extractable key without a key id: try every recipient, as age does.
+  for (const stanza of header.recipients) {
+    const key = await unwrapContentKey(privateKey, stanza.wrappedKey);
+    if (!key) continue;
+    if (!matches(key)) throw new EnvelopeError('tampered', 'the unwrapped content key does not match the key commitment');
+    return key;
+  }
+  throw new EnvelopeError('wrong-key', 'no recipient of the envelope can be unwrapped with this private key');
+}
+
+export interface OpenEnvelopeOptions {
+  envelope: ByteSource;
+  key: OpeningKey;
+  /** Called with the header once it is parsed and the key accepted, before any plaintext. */
+  onHeader?: (info: EnvelopeHeaderInfo) => void;
+  /** Plaintext bytes released so far. */
+  onProgress?: (plaintextBytes: number) => void;
+  /** Incremental SHA-256 to use (default @noble/hashes); Node callers may pass `() => createHash('sha256')`. */
+  createSha256?: Sha256Factory;
+}
+
+/**
+ * Yields the plaintext of the bid, chunk by chunk, each only after its tag verified. Throws an
+ * EnvelopeError on any failure and yields nothing after it. Truncation and a wrong commitment can
+ * only be known at the end: treat the output as provisional until iteration completes (write to a
+ * temporary file, rename on success).
+ */
+export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = new ByteReader(options.envelope);
+  try {
+    const info = await readHeaderFrom(reader);
+    const { header } = info;
+    let contentKey: Uint8Array;
+    if ('contentKey' in options.key) {
+      contentKey = options.key.contentKey;
+      if (!(contentKey instanceof Uint8Array) || contentKey.length !== KEY_LENGTH)
+        throw new EnvelopeError('invalid-input', 'a content key is 32 bytes');
+      if (hex(keyCommitmentOf(contentKey)) !== hex(header.keyCommitment))
+        throw new EnvelopeError('wrong-key', 'the content key does not match the envelope’s key commitment');
+    } else {
+      contentKey = await unwrapEnvelopeContentKey(header, options.key.privateKey, options.key.keyId);
+    }
+    options.onHeader?.(info);
+
+    const aesKey = await importContentKey(contentKey);
+    const headerDigest = sha256(info.headerBytes);
+    const fullLength = header.chunkSize + TAG_LENGTH;
+    const commitment = (options.createSha256 ?? nobleSha256)();
+    let saltLeft = SALT_LENGTH;
+    const salt = new Uint8Array(SALT_LENGTH);
+    let released = 0;
+
+    for (let counter = 0; ; counter++) {
+      if (counter > 0xffffffff) throw new EnvelopeError('tampered', 'chunk counter overflow');
+      const record = await reader.read(RECORD_HEADER_LENGTH);
+      if (record.length < RECORD_HEADER_LENGTH)
+        throw new EnvelopeError('truncated', `the envelope ends before chunk ${counter}${record.length ? ' is complete' : ''} and no final chunk was seen`);
+      const kind = record[0];
+      const length = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(1);
+      const final = kind === RECORD_FINAL;
+      if (kind !== RECORD_CHUNK && kind !== RECORD_FINAL) throw new EnvelopeError('tampered', `chunk ${counter} has an unknown record kind`);
+      if (final ? length < TAG_LENGTH + 1 || length > fullLength : length !== fullLength)
+        throw new EnvelopeError('tampered', `chunk ${counter} has an impossible length ${length}`);
+      const ciphertext = await reader.read(length);
+      if (ciphertext.length < length) throw new EnvelopeError('truncated', `the envelope ends inside chunk ${counter}`);
+
+      let associatedData = headerDigest;
+      let trailer: Uint8Array | undefined;
+      if (final) {
+        trailer = await reader.read(COMMITMENT_LENGTH);
+        if (trailer.length < COMMITMENT_LENGTH) throw new EnvelopeError('truncated', 'the envelope ends inside its commitment trailer');
+        associatedData = new Uint8Array(headerDigest.length + COMMITMENT_LENGTH);
+        associatedData.set(headerDigest, 0);
+        associatedData.set(trailer, headerDigest.length);
+      }
+      const plaintext = await decryptChunk(aesKey, chunkNonce(header.noncePrefix, counter, final), associatedData, ciphertext);
+      if (!plaintext) throw new EnvelopeError('tampered', `chunk ${counter} failed authentication`);
+
+      commitment.update(plaintext);
+      let bid = plaintext;
+      if (saltLeft > 0) {
+        const n = Math.min(saltLeft, plaintext.length);
+        salt.set(plaintext.subarray(0, n), SALT_LENGTH - saltLeft);
+        saltLeft -= n;
+        bid = plaintext.subarray(n);
+      }
+
+      if (final) {
+        // Every check that could still fail happens before the last plaintext is released.
+        if (saltLeft > 0) throw new EnvelopeError('tampered', 'the encrypted stream is shorter than its salt');
+        if (!(await reader.atEnd())) throw new EnvelopeError('trailing-data', 'bytes follow the commitment trailer');
+        if (hex(commitment.digest()) !== hex(trailer ?? new Uint8Array()))
+          throw new EnvelopeError('commitment-mismatch', 'SHA-256(salt ‖ plaintext) differs from the commitment in the envelope');
+      }
+      if (bid.length > 0) {
+        released += bid.length;
+        yield bid;
+        options.onProgress?.(released);
+      }
+      if (final) return;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Opens a whole envelope into memory: for tests and for small parts such as the opening schedule. */
+export async function openEnvelopeToBytes(
+  options: Omit<OpenEnvelopeOptions, 'onHeader'>,
+): Promise<{ header: EnvelopeHeader; plaintext: Uint8Array }> {
+  let header: EnvelopeHeader | undefined;
+  const parts: Uint8Array[] = [];
+  for await (const part of openEnvelope({ ...options, onHeader: (info) => (header = info.header) })) parts.push(part);
+  const plaintext = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    plaintext.set(p, o);
+    o += p.length;
+  }
+  if (!header) throw new EnvelopeError('malformed-header', 'no header was read');
+  return { header, plaintext };
+}
