@@ -1,2 +1,3 @@
 export * from './digest';
 export * from './envelope';
+export * from './pki';

@@ -1,0 +1,21 @@
+/** Certificates: the platform CA, enrolment, PKCS#12 key files, validation and login (DESIGN.md §4, docs/pki.md). */
+export { CertificateError, type CertificateErrorCode } from './errors';
+export { createPlatformCa, type CreatePlatformCaOptions, type PlatformCa } from './ca';
+export {
+  createKeyPairAndCsr,
+  issueCertificate,
+  type CertificateUsage,
+  type EnrolmentSubject,
+  type IssueCertificateOptions,
+  type IssuedCertificate,
+  type KeyPairAndCsr,
+} from './enrol';
+export { fromPkcs12, toPkcs12, PKCS12_ITERATIONS, type Pkcs12Contents } from './pkcs12';
+export {
+  validateCertificate,
+  type RequiredUsage,
+  type ValidateCertificateOptions,
+  type ValidatedCertificate,
+} from './validate';
+export { signChallenge, verifyChallenge, CHALLENGE_CONTEXT } from './challenge';
+export { isCreditCode, publicKeyAlgorithmOfCertificate, type CertificateSubject, type PublicKeyAlgorithm } from './x509';
