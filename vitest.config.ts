@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/app/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.ts', 'apps/*/app/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'packages/e2e/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

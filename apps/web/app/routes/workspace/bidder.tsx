@@ -1,3 +1,4 @@
+import { DataTable } from '@ggzy/ui';
 import { Link } from 'react-router';
 import type { Route } from './+types/bidder';
 import { StateBadge, Time } from '../../components/section-bits';
@@ -37,24 +38,12 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
           <h2>{t('bidder.obtained')}</h2>
           <Link to="/sections">{t('bidder.find')} →</Link>
         </div>
-        <div className="table-wrap">
-          <table className="data-table" data-testid="obtained-sections">
-            <thead>
-              <tr>
-                <th>{t('col.section')}</th>
-                <th>{t('col.status')}</th>
-                <th>{t('col.deadline')}</th>
-                <th>{t('bidder.firstObtained')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {mine.sections.length === 0 ? (
-                <tr>
-                  <td colSpan={4} className="empty">
-                    {t('bidder.noneObtained')}
-                  </td>
-                </tr>
-              ) : null}
+        <DataTable
+          testId="obtained-sections"
+          headers={[t('col.section'), t('col.status'), t('col.deadline'), t('bidder.firstObtained')]}
+          isEmpty={mine.sections.length === 0}
+          empty={t('bidder.noneObtained')}
+        >
               {mine.sections.map((s) => (
                 <tr key={s.id} data-testid="obtained-section" data-section-id={s.id}>
                   <td>
@@ -71,9 +60,7 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       </section>
 
       <section className="panel" id="questions">
@@ -135,25 +122,12 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
       <section className="panel" id="notices">
         <h2>{t('bidder.notices')}</h2>
         <p className="muted small">{t('bidder.noticesIntro')}</p>
-        <div className="table-wrap">
-          <table className="data-table" data-testid="bidder-notices">
-            <thead>
-              <tr>
-                <th>{t('col.name')}</th>
-                <th>{t('col.section')}</th>
-                <th>{t('col.kind')}</th>
-                <th>{t('detail.publishedAt')}</th>
-                <th>{t('col.deadlineAfter')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {mine.notices.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    {t('bidder.noNotices')}
-                  </td>
-                </tr>
-              ) : null}
+        <DataTable
+          testId="bidder-notices"
+          headers={[t('col.name'), t('col.section'), t('col.kind'), t('detail.publishedAt'), t('col.deadlineAfter')]}
+          isEmpty={mine.notices.length === 0}
+          empty={t('bidder.noNotices')}
+        >
               {mine.notices.map((n) => (
                 <tr key={n.id} data-testid="bidder-notice" data-kind={n.kind}>
                   <td>
@@ -169,9 +143,7 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </DataTable>
       </section>
       <ComingNext role="bidder" />
     </WorkspaceShell>
