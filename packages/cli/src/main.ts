@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { describeError } from './http-source';
 import { formatReport, verifyRemoteLog } from './verify-log';
+import { openFile, sealFile } from './seal';
 
 const program = new Command()
   .name('ggzy')
@@ -36,6 +37,51 @@ program
     } catch (error) {
       process.stderr.write(`✗ ${describeError(error)}\n`);
       process.exit(2);
+    }
+  });
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command('seal')
+  .description('在本机密封投标文件（不上传）/ seal a bid file on this machine (nothing is sent)')
+  .requiredOption('--in <file>', 'the bid file')
+  .requiredOption('--out <file>', 'the envelope to write (must not exist)')
+  .requiredOption('--to <certificate.pem>', 'the bidder certificate to seal to (repeatable)', collect, [])
+  .option('--opening <certificate.pem>', "the section's opening-key certificate, when the tender uses one")
+  .option('--section <id>', 'section id, bound into the envelope')
+  .option('--bidder <id>', 'bidder organisation id, bound into the envelope')
+  .action(async (options: { in: string; out: string; to: string[]; opening?: string; section?: string; bidder?: string }) => {
+    try {
+      const metadata: Record<string, string> = {};
+      if (options.section) metadata.section = options.section;
+      if (options.bidder) metadata.bidder = options.bidder;
+      const summary = await sealFile({ input: options.in, output: options.out, to: options.to, opening: options.opening, metadata });
+      process.stdout.write(
+        `✓ 已密封 / sealed: ${summary.plaintextBytes} → ${summary.envelopeBytes} bytes, ${summary.chunks} chunk(s)\n` +
+          `  ciphertext sha256 ${summary.ciphertextSha256}\n`,
+      );
+    } catch (error) {
+      process.stderr.write(`✗ ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('open')
+  .description('打开密封的投标文件 / open a sealed bid')
+  .requiredOption('--in <file>', 'the envelope')
+  .requiredOption('--out <file>', 'where to write the bid (must not exist)')
+  .option('--p12 <file>', 'the recipient PKCS#12 file (password from GGZY_P12_PASSWORD)')
+  .option('--content-key <hex>', 'the bare content key instead (the opening flow)')
+  .action(async (options: { in: string; out: string; p12?: string; contentKey?: string }) => {
+    try {
+      const { bytes } = await openFile({ input: options.in, output: options.out, p12: options.p12, password: process.env.GGZY_P12_PASSWORD, contentKey: options.contentKey });
+      process.stdout.write(`✓ 已打开并核验 / opened and verified: ${bytes} bytes\n`);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      process.stderr.write(`✗ ${code ? `[${code}] ` : ''}${(error as Error).message}\n`);
+      process.exit(1);
     }
   });
 

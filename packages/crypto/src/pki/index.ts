@@ -18,4 +18,4 @@ export {
   type ValidatedCertificate,
 } from './validate';
 export { signChallenge, verifyChallenge, CHALLENGE_CONTEXT } from './challenge';
-export { isCreditCode, publicKeyAlgorithmOfCertificate, type CertificateSubject, type PublicKeyAlgorithm } from './x509';
+export { isCreditCode, publicKeyAlgorithmOfCertificate, subjectPublicKeyInfoOf, type CertificateSubject, type PublicKeyAlgorithm } from './x509';

@@ -252,3 +252,8 @@ export function samePublicKey(a: { n: forge.jsbn.BigInteger; e: forge.jsbn.BigIn
 export function privateKeyToPkcs8Pem(privateKey: forge.pki.rsa.PrivateKey): string {
   return forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(privateKey)));
 }
+
+/** The SubjectPublicKeyInfo (DER) of an RSA certificate: what an envelope wraps its content key to. */
+export function subjectPublicKeyInfoOf(pem: string, what = 'the certificate'): Uint8Array {
+  return spkiOf(rsaPublicKeyOf(parseCertificate(pem, what)));
+}
