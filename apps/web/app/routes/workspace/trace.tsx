@@ -63,27 +63,6 @@ function queryWith(filters: Filters, extra: Record<string, string>): string {
   return text ? `?${text}` : '';
 }
 
-function leafOf(entry: Entry & { seq: number }): TraceLeafEntry {
-  return {
-    seq: entry.seq,
-    id: entry.id,
-    at: entry.at,
-    actorId: entry.actorId,
-    actorName: entry.actorName,
-    organisationId: entry.organisationId,
-    role: entry.role,
-    action: entry.action,
-    outcome: entry.outcome,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    requestId: entry.requestId,
-    ip: entry.ip,
-    userAgent: entry.userAgent,
-    digests: entry.digests,
-    details: entry.details,
-  };
-}
-
 export default function TraceViewer({ loaderData }: Route.ComponentProps) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -93,7 +72,7 @@ export default function TraceViewer({ loaderData }: Route.ComponentProps) {
 
   async function verify(entry: Entry & { seq: number }) {
     setRows((r) => ({ ...r, [entry.id]: { state: 'running' } }));
-    const verdict = await verifyEntry(entry.seq, leafOf(entry));
+    const verdict = await verifyEntry(entry.seq, { ...entry, seq: entry.seq } satisfies TraceLeafEntry);
     setRows((r) => ({ ...r, [entry.id]: { state: 'done', verdict } }));
   }
 
