@@ -17,5 +17,5 @@ export {
   type ValidateCertificateOptions,
   type ValidatedCertificate,
 } from './validate';
-export { signChallenge, verifyChallenge, CHALLENGE_CONTEXT } from './challenge';
+export { signChallenge, verifyChallenge, signMessage, verifyMessage, CHALLENGE_CONTEXT } from './challenge';
 export { isCreditCode, publicKeyAlgorithmOfCertificate, subjectPublicKeyInfoOf, type CertificateSubject, type PublicKeyAlgorithm } from './x509';

@@ -3,3 +3,5 @@ export * from './organisation';
 export * from './account';
 export * from './trace';
 export * from './tender';
+export * from './certificate';
+export * from './bid';

@@ -88,6 +88,8 @@ export const section = pgTable(
     openingMode: openingMode('opening_mode').notNull().default('bidderKey'),
     custodianThreshold: integer('custodian_threshold'),
     custodianIds: jsonb('custodian_ids').$type<string[]>().notNull().default([]),
+    /** The sealed-bid envelope suite bidders must use (docs/envelope.md): RSA/AES or the GM/T suite. */
+    envelopeSuite: text('envelope_suite').notNull().default('rsa-oaep-sha256/aes-256-gcm-stream'),
     retenderOf: uuid('retender_of').references((): AnyPgColumn => section.id),
     publishedAt: ts('published_at'),
     stateChangedAt: ts('state_changed_at').notNull().defaultNow(),

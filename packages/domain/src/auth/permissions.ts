@@ -24,27 +24,41 @@ export const PERMISSIONS = [
   'read:bidding:own',
   'update:calendar:any',
   'read:downloads:region',
+  'create:certificate:own',
+  'read:certificate:own',
+  'update:certificate:own',
+  'create:bid:own',
+  'read:bids:own',
+  'read:bids:region',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** A procedure's declaration: a permission, or 'public' for what anyone may call without a session. */
 export type Access = Permission | 'public';
 
-const EVERY_ACCOUNT: Permission[] = ['read:session:own', 'update:account:own'];
+// Everybody may hold a certificate: bidders sign bids, centre staff and supervisors hold opening-key shares.
+const EVERY_ACCOUNT: Permission[] = [
+  'read:session:own',
+  'update:account:own',
+  'create:certificate:own',
+  'read:certificate:own',
+  'update:certificate:own',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // A bidder company reads notices and documents, asks, objects, and follows what it obtained.
-  bidder: [...EVERY_ACCOUNT, 'download:documents:any', 'create:question:any', 'create:objection:any', 'read:bidding:own'],
+  bidder: [...EVERY_ACCOUNT, 'download:documents:any', 'create:question:any', 'create:objection:any', 'read:bidding:own', 'create:bid:own'],
   // The buyer and its agent run their own projects' sections.
-  tenderer: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own'],
-  agency: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own'],
+  // Who submitted (never what, nor when) for their own sections: read:bids:own.
+  tenderer: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own', 'read:bids:own'],
+  agency: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own', 'read:bids:own'],
   expert: [...EVERY_ACCOUNT],
   guarantor: [...EVERY_ACCOUNT],
   // Centre staff administer the accounts of their own centre's region.
-  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any'],
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
   // Who obtained the documents is kept from the tenderer (实施条例 art. 22); the regulator sees it.
-  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region'],
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {
