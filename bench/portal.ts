@@ -5,6 +5,7 @@
  */
 import { createCheckpointSigner } from '@ggzy/audit';
 import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
+import { testPlatformCa } from '@ggzy/api/testing';
 import { sql } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
 import { SCORING_TEMPLATES } from '@ggzy/domain';
@@ -96,7 +97,16 @@ export async function measurePortal(options: { sections: number; seconds: number
     db: database.db,
     store,
     signer: createCheckpointSigner({ origin: 'bench/trace-log', seed: new Uint8Array(32).fill(7) }),
-    settings: { sessionTtlHours: 1, sessionIdleMinutes: 60, secureCookies: false, ocidPrefix: 'ocds-ggzy01', publicUrl: 'http://localhost:3000' },
+    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
+    sequenceNow: async () => {},
+    settings: {
+      sessionTtlHours: 1,
+      sessionIdleMinutes: 60,
+      secureCookies: false,
+      ocidPrefix: 'ocds-ggzy01',
+      publicUrl: 'http://localhost:3000',
+      uploadDir: join(dir, 'uploads'),
+    },
   };
   const api = createServer(createApiHandler(services, { trustProxy: 'none' }));
   const cachedApi = createServer(createApiHandler({ ...services, settings: { ...services.settings, portalCacheSeconds: 5 } }, { trustProxy: 'none' }));

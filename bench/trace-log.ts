@@ -5,6 +5,7 @@
  */
 import { appendTrace, createCheckpointSigner, sequenceAll, type TraceActor, type TraceEvent } from '@ggzy/audit';
 import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
+import { testPlatformCa } from '@ggzy/api/testing';
 import { verifyRemoteLog } from '@ggzy/cli';
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
@@ -163,7 +164,16 @@ export async function measureVerify(options: { entries: number }): Promise<Verif
     db,
     store,
     signer,
-    settings: { sessionTtlHours: 1, sessionIdleMinutes: 60, secureCookies: false, ocidPrefix: 'ocds-ggzy01', publicUrl: 'http://localhost:3000' },
+    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
+    sequenceNow: async () => {},
+    settings: {
+      sessionTtlHours: 1,
+      sessionIdleMinutes: 60,
+      secureCookies: false,
+      ocidPrefix: 'ocds-ggzy01',
+      publicUrl: 'http://localhost:3000',
+      uploadDir: join(dir, 'uploads'),
+    },
   };
   const server = createServer(createApiHandler(services, { trustProxy: 'none' }));
   try {

@@ -55,9 +55,23 @@ const schema = z
     SEED_DEMO: bool.optional(),
     SEQUENCER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** The platform CA's key and certificate (PEM); made in DATA_DIR/keys at first start when absent. */
+    CA_KEY_FILE: z.string().min(1).optional(),
+    CA_CERT_FILE: z.string().min(1).optional(),
+    /** External CA roots the deployment trusts (CA互认), comma-separated PEM files. */
+    TRUSTED_CA_FILES: z.string().optional(),
+    /** Where tus uploads are staged; several API processes must share it. */
+    UPLOAD_DIR: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (Boolean(env.CA_KEY_FILE) !== Boolean(env.CA_CERT_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.CA_KEY_FILE ? 'CA_CERT_FILE' : 'CA_KEY_FILE'],
+        message: 'CA_KEY_FILE 与 CA_CERT_FILE 须同时设置 / set both CA_KEY_FILE and CA_CERT_FILE, or neither',
+      });
+    }
     if (env.S3_ENDPOINT && (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY)) {
       ctx.addIssue({
         code: 'custom',
@@ -112,6 +126,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { kind: 'disk' as const, dir: resolve(dataDir, 'objects') },
     checkpointKey: c.CHECKPOINT_KEY ? new Uint8Array(Buffer.from(c.CHECKPOINT_KEY, 'base64')) : null,
     checkpointKeyFile: resolve(dataDir, 'keys', 'checkpoint.key'),
+    caKeyFile: resolve(c.CA_KEY_FILE ?? resolve(dataDir, 'keys', 'ca.key.pem')),
+    caCertFile: resolve(c.CA_CERT_FILE ?? resolve(dataDir, 'keys', 'ca.cert.pem')),
+    trustedCaFiles: (c.TRUSTED_CA_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => resolve(f)),
+    uploadDir: resolve(c.UPLOAD_DIR ?? resolve(dataDir, 'uploads')),
     logOrigin: c.LOG_ORIGIN,
     ocidPrefix: c.OCDS_PREFIX,
     portalCacheSeconds: c.PORTAL_CACHE_SECONDS,

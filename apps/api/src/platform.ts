@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config';
+import { loadPlatformPki } from './pki';
 
 /**
  * The checkpoint signing key lives outside the database: whoever can write the database must not be
@@ -45,29 +46,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   const store = config.storage.kind === 's3' ? createS3Store(config.storage) : createDiskStore({ dir: config.storage.dir });
   await store.ensureReady();
   const signer = createCheckpointSigner({ origin: config.logOrigin, seed: await loadCheckpointSeed(config, log) });
-  const services: Services = {
-    db: database.db,
-    store,
-    signer,
-    settings: {
-      sessionTtlHours: config.sessionTtlHours,
-      sessionIdleMinutes: config.sessionIdleMinutes,
-      secureCookies: config.secureCookies,
-      ocidPrefix: config.ocidPrefix,
-      publicUrl: config.publicUrl,
-      portalCacheSeconds: config.portalCacheSeconds,
-    },
-  };
-
-  let logins: DemoLogin[] = [];
-  if (config.seedDemo) {
-    const seeded = await seedDemo(database.db);
-    logins = seeded.logins;
-    if (seeded.seeded) {
-      const sections = await seedDemoSections(database.db, store);
-      log.info({ sections }, 'loaded demo data');
-    }
-  }
+  const pki = await loadPlatformPki(config, log);
 
   // The sequencer: every process runs one; the head-row lock lets one at a time do the work.
   let sequencing: Promise<unknown> = Promise.resolve();
@@ -83,6 +62,47 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       log.error({ err: error }, 'sequencer run failed');
     }
   };
+  // Callers that need an index now (receipts) queue one run behind whatever runs: everything they
+  // committed before calling is then placed, unless another process holds the head lock.
+  let queued: Promise<unknown> | null = null;
+  const sequenceNow = (): Promise<void> => {
+    if (!queued) {
+      queued = sequencing.then(() => {
+        queued = null;
+        return tick();
+      });
+      sequencing = queued;
+    }
+    return queued.then(() => undefined);
+  };
+
+  const services: Services = {
+    db: database.db,
+    store,
+    signer,
+    pki,
+    sequenceNow,
+    settings: {
+      sessionTtlHours: config.sessionTtlHours,
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      secureCookies: config.secureCookies,
+      ocidPrefix: config.ocidPrefix,
+      publicUrl: config.publicUrl,
+      portalCacheSeconds: config.portalCacheSeconds,
+      uploadDir: config.uploadDir,
+    },
+  };
+
+  let logins: DemoLogin[] = [];
+  if (config.seedDemo) {
+    const seeded = await seedDemo(database.db);
+    logins = seeded.logins;
+    if (seeded.seeded) {
+      const sections = await seedDemoSections(database.db, store);
+      log.info({ sections }, 'loaded demo data');
+    }
+  }
+
   const timer = setInterval(() => {
     sequencing = sequencing.then(tick);
   }, config.sequencerIntervalMs);

@@ -2,6 +2,7 @@ import type { Database } from '@ggzy/db';
 import type { CheckpointSigner, TraceActor } from '@ggzy/audit';
 import type { ObjectStore } from '@ggzy/storage';
 import type { Role } from '@ggzy/domain';
+import type { PlatformCa } from '@ggzy/crypto';
 
 /** What a request carries that the procedures may use. Built by the HTTP adapter or by tests. */
 export interface RequestInfo {
@@ -22,6 +23,13 @@ export interface Services {
   db: Database;
   store: ObjectStore;
   signer: CheckpointSigner;
+  /** The platform CA (issues at enrolment) and the external roots the deployment trusts (CA互认). */
+  pki: { ca: PlatformCa; trustedRootsPem: string[] };
+  /**
+   * Runs the trace sequencer now (coalesced with a run already under way) and resolves when it has
+   * placed what was committed before the call; used where an answer must carry a trace index (receipts).
+   */
+  sequenceNow(): Promise<void>;
   settings: {
     sessionTtlHours: number;
     sessionIdleMinutes: number;
@@ -31,6 +39,8 @@ export interface Services {
     publicUrl: string;
     /** Seconds the portal's list may be served from memory (0: never). */
     portalCacheSeconds?: number;
+    /** Folder where resumable (tus) uploads are staged until complete. */
+    uploadDir: string;
   };
 }
 

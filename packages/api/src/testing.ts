@@ -1,5 +1,6 @@
 /** Test fixtures: a real database (PGlite or PostgreSQL) and a real disk store, never mocks. */
-import { createCheckpointSigner } from '@ggzy/audit';
+import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
+import { createPlatformCa, type PlatformCa } from '@ggzy/crypto';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { createDiskStore } from '@ggzy/storage';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,16 +30,43 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
+// One CA per test process: making an RSA key for every test platform would only cost time.
+let testCa: Promise<PlatformCa> | null = null;
+export function testPlatformCa(): Promise<PlatformCa> {
+  testCa ??= createPlatformCa({ commonName: '测试平台 CA', organisation: '公共资源交易平台（测试）', validityYears: 5, modulusLength: 2048 });
+  return testCa;
+}
+
 export async function createTestPlatform(options: { seed?: boolean } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-store-'));
-  const store = createDiskStore({ dir });
+  const store = createDiskStore({ dir: join(dir, 'objects') });
   await store.ensureReady();
+  const signer = createCheckpointSigner({ origin: 'ggzy.test/trace-log', seed: new Uint8Array(32).fill(1) });
+  let sequencing: Promise<unknown> = Promise.resolve();
   const services: Services = {
     db: database.db,
     store,
-    signer: createCheckpointSigner({ origin: 'ggzy.test/trace-log', seed: new Uint8Array(32).fill(1) }),
-    settings: { sessionTtlHours: 12, sessionIdleMinutes: 120, secureCookies: false, ocidPrefix: 'ocds-ggzy01', publicUrl: 'http://localhost:3000' },
+    signer,
+    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
+    sequenceNow: () => {
+      const run = sequencing.then(async () => {
+        for (;;) {
+          const result = await sequenceTrace(database.db, signer);
+          if (!result.ran || result.sequenced === 0) break;
+        }
+      });
+      sequencing = run.catch(() => {});
+      return run;
+    },
+    settings: {
+      sessionTtlHours: 12,
+      sessionIdleMinutes: 120,
+      secureCookies: false,
+      ocidPrefix: 'ocds-ggzy01',
+      publicUrl: 'http://localhost:3000',
+      uploadDir: join(dir, 'uploads'),
+    },
   };
   if (options.seed !== false) await seedDemo(database.db);
   return {
