@@ -4,7 +4,7 @@
  * answering a JSON body of the same size in the same run.
  */
 import { createCheckpointSigner } from '@ggzy/audit';
-import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, seedDemo, type Services } from '@ggzy/api';
 import { testPlatformCa } from '@ggzy/api/testing';
 import { sql } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
@@ -97,6 +97,7 @@ export async function measurePortal(options: { sections: number; seconds: number
     db: database.db,
     store,
     signer: createCheckpointSigner({ origin: 'bench/trace-log', seed: new Uint8Array(32).fill(7) }),
+    receiptSigner: createReceiptSigner(new Uint8Array(32).fill(9)),
     pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
     sequenceNow: async () => {},
     settings: {

@@ -4,7 +4,7 @@
  * does) beside a plain SELECT of the same rows.
  */
 import { appendTrace, createCheckpointSigner, sequenceAll, type TraceActor, type TraceEvent } from '@ggzy/audit';
-import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, seedDemo, type Services } from '@ggzy/api';
 import { testPlatformCa } from '@ggzy/api/testing';
 import { verifyRemoteLog } from '@ggzy/cli';
 import { executeRows, sql, type Database } from '@ggzy/db';
@@ -164,6 +164,7 @@ export async function measureVerify(options: { entries: number }): Promise<Verif
     db,
     store,
     signer,
+    receiptSigner: createReceiptSigner(new Uint8Array(32).fill(8)),
     pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
     sequenceNow: async () => {},
     settings: {

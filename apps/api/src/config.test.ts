@@ -54,8 +54,8 @@ describe('configuration, validated once at boot', () => {
     expect(problemsOf({ S3_ENDPOINT: 'http://127.0.0.1:9000' })).toEqual([expect.stringMatching(/^S3_ACCESS_KEY: .*S3_SECRET_KEY/)]);
   });
 
-  it('requires a checkpoint key outside the database in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^CHECKPOINT_KEY: /)]);
+  it('requires the checkpoint and receipt keys outside the database in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^CHECKPOINT_KEY: /), expect.stringMatching(/^RECEIPT_KEY: /)]);
     expect(problemsOf({ CHECKPOINT_KEY: 'c2hvcnQ=' })).toEqual([expect.stringMatching(/32-byte/)]);
   });
 });

@@ -38,6 +38,13 @@ const schema = z
       .string()
       .refine((v) => Buffer.from(v, 'base64').length === 32, { error: '应为 32 字节 Ed25519 种子的 base64 / must be the base64 of a 32-byte Ed25519 seed' })
       .optional(),
+    /** The receipt signing key (Ed25519 seed); made in DATA_DIR/keys/receipt.key at first start when absent. */
+    RECEIPT_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, { error: '应为 32 字节 Ed25519 种子的 base64 / must be the base64 of a 32-byte Ed25519 seed' })
+      .optional(),
+    /** Largest sealed bid accepted, in bytes (2 GiB by default). */
+    MAX_ENVELOPE_BYTES: z.coerce.number().int().min(1024).max(2 ** 40).default(2 * 2 ** 30),
     LOG_ORIGIN: z
       .string()
       .regex(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { error: '应形如 ggzy.example.cn/trace-log / must look like ggzy.example.cn/trace-log' })
@@ -86,6 +93,14 @@ const schema = z
         message: '生产环境须提供检查点签名密钥 / production needs CHECKPOINT_KEY (keep it outside the database)',
       });
     }
+    if (env.NODE_ENV === 'production' && !env.RECEIPT_KEY) {
+      // Several API processes must sign receipts with one key, so it cannot be a file each makes.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECEIPT_KEY'],
+        message: '生产环境须提供回执签名密钥 / production needs RECEIPT_KEY (one key for every API process, outside the database)',
+      });
+    }
   });
 
 export type ApiConfig = ReturnType<typeof loadConfig>;
@@ -126,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { kind: 'disk' as const, dir: resolve(dataDir, 'objects') },
     checkpointKey: c.CHECKPOINT_KEY ? new Uint8Array(Buffer.from(c.CHECKPOINT_KEY, 'base64')) : null,
     checkpointKeyFile: resolve(dataDir, 'keys', 'checkpoint.key'),
+    receiptKey: c.RECEIPT_KEY ? new Uint8Array(Buffer.from(c.RECEIPT_KEY, 'base64')) : null,
+    receiptKeyFile: resolve(dataDir, 'keys', 'receipt.key'),
+    maxEnvelopeBytes: c.MAX_ENVELOPE_BYTES,
     caKeyFile: resolve(c.CA_KEY_FILE ?? resolve(dataDir, 'keys', 'ca.key.pem')),
     caCertFile: resolve(c.CA_CERT_FILE ?? resolve(dataDir, 'keys', 'ca.cert.pem')),
     trustedCaFiles: (c.TRUSTED_CA_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => resolve(f)),

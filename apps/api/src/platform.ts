@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, seedDemo, seedDemoSections, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, seedDemo, seedDemoSections, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -11,21 +11,22 @@ import type { ApiConfig } from './config';
 import { loadPlatformPki } from './pki';
 
 /**
- * The checkpoint signing key lives outside the database: whoever can write the database must not be
- * able to sign a rewritten log. Embedded default: a file in the data folder, made on first boot.
+ * The checkpoint and receipt signing keys live outside the database: whoever can write the database
+ * must not be able to sign a rewritten log or a receipt. Embedded default: a 32-byte seed in a file
+ * in the data folder, made on first boot; a deployment passes it in the environment instead.
  */
-async function loadCheckpointSeed(config: ApiConfig, log: Logger): Promise<Uint8Array> {
-  if (config.checkpointKey) return config.checkpointKey;
+async function loadSeed(inline: Uint8Array | null, file: string, what: string, log: Logger): Promise<Uint8Array> {
+  if (inline) return inline;
   try {
-    const seed = Buffer.from((await readFile(config.checkpointKeyFile, 'utf8')).trim(), 'base64');
-    if (seed.length !== 32) throw new Error(`${config.checkpointKeyFile} does not hold a 32-byte base64 seed`);
+    const seed = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    if (seed.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 seed`);
     return new Uint8Array(seed);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const seed = randomBytes(32);
-    await mkdir(dirname(config.checkpointKeyFile), { recursive: true });
-    await writeFile(config.checkpointKeyFile, `${seed.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    log.warn({ file: config.checkpointKeyFile }, 'generated a new checkpoint signing key');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${seed.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    log.warn({ file }, `generated a new ${what} signing key`);
     return new Uint8Array(seed);
   }
 }
@@ -45,7 +46,8 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   await database.migrate();
   const store = config.storage.kind === 's3' ? createS3Store(config.storage) : createDiskStore({ dir: config.storage.dir });
   await store.ensureReady();
-  const signer = createCheckpointSigner({ origin: config.logOrigin, seed: await loadCheckpointSeed(config, log) });
+  const signer = createCheckpointSigner({ origin: config.logOrigin, seed: await loadSeed(config.checkpointKey, config.checkpointKeyFile, 'checkpoint', log) });
+  const receiptSigner = createReceiptSigner(await loadSeed(config.receiptKey, config.receiptKeyFile, 'receipt', log));
   const pki = await loadPlatformPki(config, log);
 
   // The sequencer: every process runs one; the head-row lock lets one at a time do the work.
@@ -80,6 +82,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     db: database.db,
     store,
     signer,
+    receiptSigner,
     pki,
     sequenceNow,
     settings: {
@@ -90,6 +93,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       publicUrl: config.publicUrl,
       portalCacheSeconds: config.portalCacheSeconds,
       uploadDir: config.uploadDir,
+      maxEnvelopeBytes: config.maxEnvelopeBytes,
     },
   };
 

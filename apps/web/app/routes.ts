@@ -7,10 +7,14 @@ export default [
   route('verify', 'routes/verify.tsx'),
   route('login', 'routes/login.tsx'),
   route('set-lang', 'routes/set-lang.ts'),
+  // Development and browser tests only: answers 404 unless GGZY_DEV_ROUTES=true.
+  route('dev/seal', 'routes/dev-seal.tsx'),
   route('w', 'routes/workspace/layout.tsx', [
     index('routes/workspace/index.ts'),
     route('password', 'routes/workspace/password.tsx'),
+    route('certificate', 'routes/workspace/certificate.tsx'),
     route('bidder', 'routes/workspace/bidder.tsx'),
+    route('bidder/sections/:sectionId/bid', 'routes/workspace/bid.tsx'),
     // The tenderer and its agency run sections the same way: one module each, mounted twice.
     route('tenderer', 'routes/workspace/tenderer.tsx'),
     route('tenderer/new', 'routes/workspace/tender-new.tsx', { id: 'tenderer-new' }),

@@ -19,10 +19,24 @@ export interface CookieOptions {
   httpOnly?: boolean;
 }
 
+/**
+ * The platform's receipt key (回执签名密钥, docs/sealed-bids.md §6): Ed25519, kept outside the database
+ * like the checkpoint key. Made by `createReceiptSigner` (packages/api/src/bidding/receipt.ts).
+ */
+export interface ReceiptSigner {
+  /** Hex SHA-256 of the raw 32-byte public key. */
+  readonly keyId: string;
+  /** The raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
 export interface Services {
   db: Database;
   store: ObjectStore;
   signer: CheckpointSigner;
+  /** Signs the receipts (回执) answered to every submit and withdrawal. */
+  receiptSigner: ReceiptSigner;
   /** The platform CA (issues at enrolment) and the external roots the deployment trusts (CA互认). */
   pki: { ca: PlatformCa; trustedRootsPem: string[] };
   /**
@@ -41,6 +55,8 @@ export interface Services {
     portalCacheSeconds?: number;
     /** Folder where resumable (tus) uploads are staged until complete. */
     uploadDir: string;
+    /** Largest sealed bid accepted (Upload-Length); 2 GiB unless configured. */
+    maxEnvelopeBytes?: number;
   };
 }
 
@@ -52,6 +68,8 @@ export interface SessionAccount {
   role: Role;
   organisationId: string | null;
   organisationName: string | null;
+  /** 统一社会信用代码, for certificate requests (the CSR's serialNumber). */
+  organisationCreditCode?: string | null;
   regionCode: string;
 }
 

@@ -8,6 +8,7 @@ import { CSRF_COOKIE, SESSION_COOKIE, type ApiContext, type RequestInfo, type Se
 import { resolveSession } from './auth/session';
 import { appRouter } from './router';
 import { handleRest, sendError } from './rest';
+import { createUploadHandler, UPLOAD_PATH } from './bidding/tus';
 
 export interface HttpOptions {
   /** Trust X-Forwarded-For from these peers (the web server in front of the API). */
@@ -63,7 +64,7 @@ export function createContext(
   };
 }
 
-/** The API's HTTP surface: tRPC under /api/trpc, and /api/health. */
+/** The API's HTTP surface: tRPC under /api/trpc, REST routes, tus uploads under /api/uploads, and /api/health. */
 export function createApiHandler(services: Services, options: HttpOptions) {
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -86,6 +87,8 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     },
   });
 
+  const uploads = createUploadHandler(services, options);
+
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     // Every browser needs a CSRF cookie before its first mutation (double-submit; see trpc.ts).
@@ -97,7 +100,8 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     }
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
     const path = url.split('?')[0]!;
-    if (path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
+    if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploads(req, res, path);
+    if (path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
       const request = requestInfoOf(req, options.trustProxy);
       res.setHeader('x-request-id', request.requestId);
       const ctx = createContext(services, request, { set: () => {}, clear: () => {} });

@@ -8,3 +8,12 @@ export { seedDemoSections } from './seed/demo-sections';
 export { hashPassword } from './auth/password';
 export { takeDueTransitions } from './tender/timed-transitions';
 export { restRoutes } from './rest';
+export { createReceiptSigner, verifyReceipt, receiptSignedBytes, type Receipt, type ReceiptBody } from './bidding/receipt';
+export { DEFAULT_MAX_ENVELOPE_BYTES } from './bidding/uploads';
+export {
+  requireValidCertificate,
+  validateCertificateRow,
+  trustedRootsOf,
+  type CertificateRow,
+  type ValidCertificate,
+} from './certificate/require-valid-certificate';

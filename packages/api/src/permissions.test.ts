@@ -46,7 +46,7 @@ describe('every procedure declares a permission, and every role is held to it', 
   });
 
   it.each(procedures.map(([path, p]) => [path, p._def.meta?.access]))('%s declares %s', (_path, access) => {
-    expect(access === 'public' || (typeof access === 'string' && isPermission(access))).toBe(true);
+    expect(access === 'public' || (typeof access === 'string' && isPermission(access)) || (Array.isArray(access) && access.length > 0 && access.every(isPermission))).toBe(true);
   });
 
   it.each(procedures.map(([path, p]) => [path, p]))('%s: each role and the public are allowed or refused as declared', async (path, p) => {
@@ -55,7 +55,8 @@ describe('every procedure declares a permission, and every role is held to it', 
     const anonymous = testClient(platform.services);
     for (const role of [...ROLES, null]) {
       const client = role ? clients.get(role)! : anonymous;
-      const allowed = access === 'public' || (role !== null && roleHasPermission(role, access));
+      const needed = typeof access === 'string' ? [access] : access;
+      const allowed = access === 'public' || (role !== null && needed.some((permission) => isPermission(permission) && roleHasPermission(role, permission)));
       let code: string | undefined;
       try {
         await call(client, path, p._def.type);

@@ -24,7 +24,7 @@ export interface RestRoute {
   handle(ctx: ApiContext, account: SessionAccount | null, params: string[], req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-const HTTP_STATUS: Record<AppErrorCode, number> = {
+export const HTTP_STATUS: Record<AppErrorCode, number> = {
   UNAUTHENTICATED: 401,
   SESSION_EXPIRED: 401,
   INVALID_CREDENTIALS: 401,
@@ -94,6 +94,17 @@ export const restRoutes: RestRoute[] = [
     },
   },
   {
+    // The receipt key (docs/sealed-bids.md §6): anyone may check a receipt the platform signed.
+    name: 'GET /api/receipts/key',
+    method: 'GET',
+    pattern: /^\/api\/receipts\/key$/,
+    access: 'public',
+    async handle(ctx, _account, _params, _req, res) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' });
+      res.end(JSON.stringify({ keyId: ctx.receiptSigner.keyId, publicKey: Buffer.from(ctx.receiptSigner.publicKey).toString('base64') }));
+    },
+  },
+  {
     name: 'GET /api/ocds/sections/:id',
     method: 'GET',
     pattern: new RegExp(`^/api/ocds/sections/${UUID}$`),
@@ -102,6 +113,17 @@ export const restRoutes: RestRoute[] = [
       const body = JSON.stringify(await sectionReleasePackage(ctx.db, ctx.settings, sectionId!));
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(body);
+    },
+  },
+  {
+    // The platform CA certificate, for holders and outside verifiers to check what the platform issued.
+    name: 'GET /api/pki/ca.pem',
+    method: 'GET',
+    pattern: /^\/api\/pki\/ca\.pem$/,
+    access: 'public',
+    async handle(ctx, _account, _params, _req, res) {
+      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'cache-control': 'public, max-age=3600' });
+      res.end(ctx.pki.ca.certificatePem);
     },
   },
   {

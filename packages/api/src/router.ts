@@ -1,6 +1,7 @@
 import { authRouter } from './routers/auth';
 import { biddingRouter } from './routers/bidding';
 import { calendarRouter } from './routers/calendar';
+import { certificateRouter } from './routers/certificate';
 import { directoryRouter } from './routers/directory';
 import { logRouter } from './routers/log';
 import { portalRouter } from './routers/portal';
@@ -15,6 +16,7 @@ export const appRouter = router({
   tender: tenderRouter,
   bidding: biddingRouter,
   calendar: calendarRouter,
+  certificate: certificateRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,17 @@
 /** Test fixtures: a real database (PGlite or PostgreSQL) and a real disk store, never mocks. */
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createPlatformCa, type PlatformCa } from '@ggzy/crypto';
+import { createKeyPairAndCsr, createPlatformCa, type PlatformCa } from '@ggzy/crypto';
+import { account, eq, organisation } from '@ggzy/db';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { createDiskStore } from '@ggzy/storage';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CSRF_COOKIE, SESSION_COOKIE, type RequestInfo, type Services } from './context';
+import { createReceiptSigner } from './bidding/receipt';
+
+// Sealed-bid fixtures, also used by the upload benchmark.
+export { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, signedWithdraw, startTestServer, TusClient, type TestBidder } from './bidding/test-support';
 import { createContext } from './http';
 import { createCallerFactory } from './trpc';
 import { appRouter } from './router';
@@ -48,6 +53,7 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
     db: database.db,
     store,
     signer,
+    receiptSigner: createReceiptSigner(new Uint8Array(32).fill(2)),
     pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
     sequenceNow: () => {
       const run = sequencing.then(async () => {
@@ -115,4 +121,31 @@ export async function signedIn(services: Services, username: string): Promise<Te
   await client.caller.auth.login({ username, password: DEMO_PASSWORD });
   if (!client.cookies[SESSION_COOKIE]) throw new Error('login did not set a session cookie');
   return client;
+}
+
+export interface TestCertificate {
+  /** PKCS#8 PEM: in real life it never leaves the holder (PKCS#12 file); tests keep it to sign. */
+  privateKeyPem: string;
+  certificatePem: string;
+  certificateId: string;
+}
+
+/**
+ * A certificate for a demo account, through the real `certificate.enrol` procedure: a fresh RSA-2048
+ * key pair and a request whose subject is the account's organisation (CN = O = its name,
+ * serialNumber = its 统一社会信用代码).
+ */
+export async function enrolTestCertificate(services: Services, username: string): Promise<TestCertificate> {
+  const [holder] = await services.db
+    .select({ organisationName: organisation.name, creditCode: organisation.creditCode })
+    .from(account)
+    .innerJoin(organisation, eq(organisation.id, account.organisationId))
+    .where(eq(account.username, username));
+  if (!holder?.creditCode) throw new Error(`${username} has no organisation with a credit code to enrol for`);
+  const { privateKeyPem, csrPem } = await createKeyPairAndCsr({
+    subject: { commonName: holder.organisationName, organisation: holder.organisationName, creditCode: holder.creditCode },
+  });
+  const client = await signedIn(services, username);
+  const enrolled = await client.caller.certificate.enrol({ csrPem });
+  return { privateKeyPem, certificatePem: enrolled.certificatePem, certificateId: enrolled.id };
 }

@@ -1,12 +1,12 @@
-import { AppError, isAppError, type Access, type AppErrorCode } from '@ggzy/domain';
+import { AppError, isAppError, type Access, type AppErrorCode, type Permission } from '@ggzy/domain';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { constantTimeEqual } from '@ggzy/crypto';
 import { authorizeAccess } from './authorize';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 
 export interface Meta {
-  /** The permission this procedure needs, or 'public'. Every procedure declares one. */
-  access: Access;
+  /** The permission this procedure needs (or a list, any one of which suffices), or 'public'. Every procedure declares one. */
+  access: Access | readonly Permission[];
 }
 
 /** The one mapping from the platform's error codes to tRPC's (and so to HTTP statuses). */
@@ -134,8 +134,8 @@ export function publicProcedure() {
   return base.meta({ access: 'public' }).use(authorize);
 }
 
-/** A procedure for signed-in accounts whose role holds `permission`. */
-export function procedure<P extends Exclude<Access, 'public'>>(permission: P) {
+/** A procedure for signed-in accounts whose role holds `permission` (or any one of a list). */
+export function procedure<P extends Exclude<Access, 'public'> | readonly Permission[]>(permission: P) {
   return base
     .meta({ access: permission })
     .use(authorize)

@@ -1,7 +1,30 @@
+import type { SealSummary } from '@ggzy/crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { describeError } from './http-source';
+import { collect, progress, registerBidCommands, run } from './bid-commands';
+import { hasBundleFiles } from './bundle';
+import { CliError, describeError } from './errors';
 import { formatReport, verifyRemoteLog } from './verify-log';
 import { openFile, sealFile } from './seal';
+import { sealForSection } from './seal-section';
+import { DEFAULT_API } from './session';
+
+interface SealCommandOptions {
+  in?: string;
+  out: string;
+  to: string[];
+  opening?: string;
+  section?: string;
+  bidder?: string;
+  schedule?: string;
+  commercial: string[];
+  technical: string[];
+  price: string[];
+  api: string;
+  user?: string;
+  password?: string;
+  p12?: string;
+  p12Password?: string;
+}
 
 const program = new Command()
   .name('ggzy')
@@ -40,32 +63,50 @@ program
     }
   });
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 program
   .command('seal')
-  .description('在本机密封投标文件（不上传）/ seal a bid file on this machine (nothing is sent)')
-  .requiredOption('--in <file>', 'the bid file')
+  .description('在本机密封投标文件 / seal a bid on this machine: to certificates (nothing is sent), or for a section of the platform')
+  .option('--in <file>', 'the bid file (e.g. a bundle from ggzy bundle)')
   .requiredOption('--out <file>', 'the envelope to write (must not exist)')
-  .requiredOption('--to <certificate.pem>', 'the bidder certificate to seal to (repeatable)', collect, [])
-  .option('--opening <certificate.pem>', "the section's opening-key certificate, when the tender uses one")
-  .option('--section <id>', 'section id, bound into the envelope')
-  .option('--bidder <id>', 'bidder organisation id, bound into the envelope')
-  .action(async (options: { in: string; out: string; to: string[]; opening?: string; section?: string; bidder?: string }) => {
-    try {
-      const metadata: Record<string, string> = {};
-      if (options.section) metadata.section = options.section;
-      if (options.bidder) metadata.bidder = options.bidder;
-      const summary = await sealFile({ input: options.in, output: options.out, to: options.to, opening: options.opening, metadata });
+  .option('--to <certificate.pem>', 'offline: the bidder certificate to seal to (repeatable)', collect, [])
+  .option('--opening <certificate.pem>', "offline: the section's opening-key certificate, when the tender uses one")
+  .option('--section <id>', 'with --to: a section id bound into the envelope; without --to: the section to seal for (recipients from the platform)')
+  .option('--bidder <id>', 'offline: bidder organisation id, bound into the envelope')
+  .option('--schedule <file>', 'for a section: bundle on the fly from the opening schedule (JSON)…')
+  .option('--commercial <file>', '…and the commercial part (repeatable)', collect, [])
+  .option('--technical <file>', '…the technical part (repeatable)', collect, [])
+  .option('--price <file>', '…the price part (repeatable)', collect, [])
+  .option('--api <url>', 'for a section: the platform API', DEFAULT_API)
+  .option('--user <name>', 'for a section: the bidder account')
+  .option('--password <password>', 'its password (better: GGZY_PASSWORD)')
+  .option('--p12 <file>', "for a section: check the platform seals to this key file's certificate")
+  .option('--p12-password <password>', 'its password (or GGZY_P12_PASSWORD)')
+  .action((options: SealCommandOptions) =>
+    run(async () => {
+      let summary: SealSummary;
+      if (options.to.length > 0) {
+        if (!options.in) throw new CliError('请用 --in 给出要密封的文件 / give the file to seal with --in');
+        const metadata: Record<string, string> = {};
+        if (options.section) metadata.section = options.section;
+        if (options.bidder) metadata.bidder = options.bidder;
+        summary = await sealFile({ input: options.in, output: options.out, to: options.to, opening: options.opening, metadata });
+      } else if (options.section) {
+        const bundle = hasBundleFiles(options) ? { schedule: options.schedule ?? '', commercial: options.commercial, technical: options.technical, price: options.price } : undefined;
+        if (bundle && !options.schedule) throw new CliError('制作投标文件包需要 --schedule / a bundle needs --schedule');
+        const onProgress = (done: number, total: number) => progress(`  密封 / sealing ${(done / 2 ** 20).toFixed(1)} / ${(total / 2 ** 20).toFixed(1)} MiB`);
+        const sealed = await sealForSection({ ...options, sectionId: options.section, input: options.in, output: options.out, bundle, onProgress });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        summary = sealed.summary;
+        process.stdout.write(`  标段 / section ${sealed.info.section.code} ${sealed.info.section.name}, suite ${sealed.info.suite}, ${sealed.info.recipients.length} recipient(s)\n`);
+      } else {
+        throw new CliError('请用 --to 给出证书，或用 --section 为平台上的标段密封 / give certificates with --to, or a section of the platform with --section');
+      }
       process.stdout.write(
         `✓ 已密封 / sealed: ${summary.plaintextBytes} → ${summary.envelopeBytes} bytes, ${summary.chunks} chunk(s)\n` +
           `  ciphertext sha256 ${summary.ciphertextSha256}\n`,
       );
-    } catch (error) {
-      process.stderr.write(`✗ ${(error as Error).message}\n`);
-      process.exit(1);
-    }
-  });
+    }),
+  );
 
 program
   .command('open')
@@ -84,5 +125,7 @@ program
       process.exit(1);
     }
   });
+
+registerBidCommands(program);
 
 await program.parseAsync(process.argv);

@@ -105,7 +105,7 @@ ALTER TABLE "opening_key_share" ADD CONSTRAINT "opening_key_share_certificate_id
 CREATE INDEX "certificate_account_idx" ON "certificate" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "certificate_organisation_idx" ON "certificate" USING btree ("organisation_id");--> statement-breakpoint
 CREATE INDEX "certificate_key_idx" ON "certificate" USING btree ("key_id");--> statement-breakpoint
-CREATE INDEX "certificate_issuer_serial_idx" ON "certificate" USING btree ("issuer_sha256","serial");--> statement-breakpoint
+CREATE UNIQUE INDEX "certificate_issuer_serial_idx" ON "certificate" USING btree ("issuer_sha256","serial");--> statement-breakpoint
 CREATE UNIQUE INDEX "bid_submission_idx" ON "bid" USING btree ("submission_id");--> statement-breakpoint
 CREATE INDEX "bid_submission_section_org_idx" ON "bid_submission" USING btree ("section_id","organisation_id","received_at");--> statement-breakpoint
 CREATE INDEX "bid_upload_section_org_idx" ON "bid_upload" USING btree ("section_id","organisation_id");--> statement-breakpoint

@@ -10,3 +10,4 @@ export * from './tender/lifecycle';
 export * from './tender/scoring';
 export * from './tender/section-input';
 export * from './ocds';
+export * from './bid';

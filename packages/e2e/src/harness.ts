@@ -225,6 +225,8 @@ export function usePlatform(): Platform {
           PORT: String(webPort),
           HOST: '127.0.0.1',
           NODE_ENV: 'production',
+          // /dev/seal: the browser's sealing worker without a section, for the cross-implementation checks.
+          GGZY_DEV_ROUTES: 'true',
         }),
       );
       await waitForHealth(`${platform.webUrl}/api/health`, children, 150_000);

@@ -11,6 +11,7 @@ export interface NavItem {
 /** What each role can open today; capabilities of later issues are listed as "coming next" instead. */
 const ROLE_NAV: Record<Role, NavItem[]> = {
   bidder: [
+    { to: '/w/bidder#obtained', label: 'ws.nav.bids' },
     { to: '/w/bidder#questions', label: 'ws.nav.questions' },
     { to: '/w/bidder#notices', label: 'ws.nav.notices' },
     { to: '/sections', label: 'ws.nav.findSections' },
@@ -41,6 +42,8 @@ function workspaceNav(role: Role): NavItem[] {
   return [
     { to: `/w/${role}`, label: 'ws.nav.overview' },
     ...ROLE_NAV[role],
+    // Every role signs with a certificate: bidders their bids, custodians their opening-key shares.
+    { to: '/w/certificate', label: 'ws.nav.certificate' },
     { to: '/w/password', label: 'ws.nav.password' },
     { to: '/verify', label: 'ws.nav.verify' },
   ];

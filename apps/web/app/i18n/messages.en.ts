@@ -1,3 +1,4 @@
+import { sealedEn } from './messages.sealed.en';
 import type { Messages } from './messages.zh';
 
 /** English, second language. Typed by the Chinese dictionary: same keys, no more, no fewer. */
@@ -94,8 +95,6 @@ export const en: Messages = {
   'ws.supervisor.title': 'Supervisor workspace',
   'ws.guarantor.title': 'Guarantor workspace',
   'coming.bidder': [
-    'Apply for a digital certificate',
-    'Seal and upload bids in the browser, with a receipt',
     'Buy electronic bid guarantees',
     'Remote bid opening: sign in and decrypt from afar',
     'Confirm the opening record or object to it',
@@ -325,6 +324,9 @@ export const en: Messages = {
 
   'opening.bidderKey': 'Each bidder decrypts its own bid',
   'opening.custodians': 'Bidders decrypt; a k-of-n custodian opening key as fallback',
+  'form.envelopeSuite': 'Bid encryption suite',
+  'suite.rsa': 'RSA-OAEP + AES-256-GCM (international)',
+  'suite.sm': 'SM2 + SM4 + SM3 (national GM/T; needs an SM2 certificate)',
 
   'scoring.points': '{points} pts',
   'scoring.category.technical': 'technical',
@@ -516,4 +518,5 @@ export const en: Messages = {
   'ws.nav.findSections': 'Find listings',
   'ws.nav.questions': 'My questions and objections',
   'ws.nav.notices': 'Clarifications and amendments',
+  ...sealedEn,
 };

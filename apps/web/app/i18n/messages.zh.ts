@@ -3,6 +3,8 @@
  * the same keys (its type is derived from this one), so a missing translation fails typecheck.
  * `{name}` placeholders are filled in by `t(key, { name })`. Arrays are lists shown as items.
  */
+import { sealedZh } from './messages.sealed.zh';
+
 export const zh = {
   'site.title': '示例市公共资源交易平台',
   'site.subtitle': '全流程电子化 · 不见面开标 · 全过程留痕',
@@ -96,8 +98,6 @@ export const zh = {
   'ws.supervisor.title': '行政监督工作台',
   'ws.guarantor.title': '保函机构工作台',
   'coming.bidder': [
-    '申领数字证书',
-    '在浏览器中加密并上传投标文件，获取回执',
     '购买电子投标保函',
     '不见面开标：远程签到与解密',
     '确认开标记录或提出异议',
@@ -327,6 +327,9 @@ export const zh = {
 
   'opening.bidderKey': '投标人自行解密',
   'opening.custodians': '投标人解密，另设开标密钥（k/n 保管人）备用',
+  'form.envelopeSuite': '投标文件加密套件',
+  'suite.rsa': 'RSA-OAEP + AES-256-GCM（国际算法）',
+  'suite.sm': 'SM2 + SM4 + SM3（国密算法，须使用 SM2 证书）',
 
   'scoring.points': '{points} 分',
   'scoring.category.technical': '技术',
@@ -518,6 +521,7 @@ export const zh = {
   'ws.nav.findSections': '查找交易信息',
   'ws.nav.questions': '我的提问与异议',
   'ws.nav.notices': '澄清与修改',
+  ...sealedZh,
 } as const;
 
 type Dictionary = typeof zh;

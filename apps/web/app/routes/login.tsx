@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Route } from './+types/login';
+import { CertificateLogin } from '../components/certificate/certificate-login';
 import { useI18n } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
 import { describeError } from '../lib/errors';
@@ -63,6 +64,7 @@ export default function Login({ loaderData }: Route.ComponentProps) {
             {error}
           </p>
         ) : null}
+        <h2 className="login-method">{t('login.passwordTitle')}</h2>
         <form method="post" onSubmit={onSubmit} className="stacked-form" data-testid="login-form">
           <label>
             {t('login.username')}
@@ -90,6 +92,11 @@ export default function Login({ loaderData }: Route.ComponentProps) {
             {submitting ? t('login.submitting') : t('login.submit')}
           </button>
         </form>
+        <p className="login-or" aria-hidden="true">
+          <span>{t('login.or')}</span>
+        </p>
+        <h2 className="login-method">{t('certLogin.title')}</h2>
+        <CertificateLogin onSignedIn={async () => void (await navigate(sameSite(next), { replace: true }))} />
       </section>
     </div>
   );

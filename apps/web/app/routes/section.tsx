@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { data, isRouteErrorResponse, Link, useRevalidator } from 'react-router';
 import type { Route } from './+types/section';
+import { BiddersPanel } from '../components/bidders-panel';
 import { ErrorPage } from '../components/error-page';
 import { priceLabelKey, ScoringSummary, StateBadge, Time, Timeline, useLabels } from '../components/section-bits';
 import { useI18n } from '../i18n/i18n';
@@ -34,7 +35,9 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
       objections: own(mine?.objections),
     };
   }
-  return { ...section, me: session.me, bidding, now: new Date().toISOString() };
+  // Centre staff have no section page of their own: they see who has a bid in here (names and status).
+  const bidders = session.me?.role === 'centre' ? await api.tender.bidders.query({ sectionId: params.sectionId }).catch(() => null) : undefined;
+  return { ...section, me: session.me, bidding, bidders, now: new Date().toISOString() };
 }
 
 type Mine = Awaited<ReturnType<ReturnType<typeof serverApi>['bidding']['mine']['query']>>;
@@ -120,6 +123,7 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
       <DocumentsPanel data={loaderData} />
 
       {loaderData.bidding ? <BidderPanel data={loaderData} /> : null}
+      {loaderData.bidders !== undefined ? <BiddersPanel bidders={loaderData.bidders} withTimes={false} /> : null}
 
       <section className="panel" aria-labelledby="clarifications-title" data-testid="clarifications">
         <h2 id="clarifications-title">{t('detail.clarifications')}</h2>
@@ -287,6 +291,13 @@ function BidderPanel({ data: loaded }: { data: LoaderData }) {
     <section className="panel" aria-labelledby="bidder-title" data-testid="bidder-panel">
       <h2 id="bidder-title">{t('detail.bidderTitle')}</h2>
       {!bidding.obtained ? <p className="alert alert-info">{t('detail.obtainFirst')}</p> : null}
+      {open ? (
+        <p>
+          <Link to={`/w/bidder/sections/${section.id}/bid`} className="button" data-testid="bid-link">
+            {t('bid.open')} →
+          </Link>
+        </p>
+      ) : null}
       {bidding.questions.length > 0 ? (
         <>
           <h3>{t('detail.myQuestions')}</h3>

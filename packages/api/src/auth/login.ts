@@ -1,10 +1,10 @@
 import { appendTrace } from '@ggzy/audit';
-import { account, eq, session, sql, type Database } from '@ggzy/db';
+import { account, eq, type Database } from '@ggzy/db';
 import { AppError } from '@ggzy/domain';
 import { actorOf, type RequestInfo } from '../context';
 import { verifyPassword } from './password';
 import { clearFailures, lockMinutesLeft, recordFailure, THROTTLE } from './throttle';
-import { newToken, tokenDigest } from './token';
+import { startSession } from './start-session';
 
 export const INVALID_CREDENTIALS = new AppError('INVALID_CREDENTIALS', {
   zh: '用户名或密码错误',
@@ -80,25 +80,9 @@ export async function login({ db, request, username, password, ttlHours }: Login
     throw new AppError('ACCOUNT_DISABLED', { zh: '账号已停用，请联系交易中心', en: 'This account is disabled; contact the trading centre' });
   }
 
-  const token = newToken();
   const created = await db.transaction(async (tx) => {
     await clearFailures(tx, name);
-    const [row] = await tx
-      .insert(session)
-      .values({
-        tokenHash: tokenDigest(token),
-        accountId: found.id,
-        expiresAt: sql`now() + make_interval(hours => ${ttlHours})`,
-        ip: request.ip,
-        userAgent: request.userAgent,
-      })
-      .returning({ id: session.id, expiresAt: session.expiresAt });
-    await appendTrace(
-      tx,
-      { ...anonymous, actorId: found.id, actorName: found.username, organisationId: found.organisationId, role: found.role },
-      { action: 'auth.login', targetType: 'session', targetId: row!.id },
-    );
-    return row!;
+    return startSession(tx, { request, account: found, ttlHours });
   });
-  return { token, sessionId: created.id, expiresAt: created.expiresAt, role: found.role, username: found.username };
+  return { token: created.token, sessionId: created.sessionId, expiresAt: created.expiresAt, role: found.role, username: found.username };
 }

@@ -30,6 +30,7 @@ export async function resolveSession(
       status: account.status,
       organisationId: account.organisationId,
       organisationName: organisation.name,
+      organisationCreditCode: organisation.creditCode,
       regionCode: account.regionCode,
     })
     .from(session)
@@ -52,6 +53,7 @@ export async function resolveSession(
     role: row.role as Role,
     organisationId: row.organisationId,
     organisationName: row.organisationName,
+    organisationCreditCode: row.organisationCreditCode,
     regionCode: row.regionCode,
   };
 }

@@ -1,5 +1,6 @@
 import { loginPasswordSchema, newPasswordSchema, ROLE_LABELS, usernameSchema } from '@ggzy/domain';
 import { z } from 'zod';
+import { certificateLogin, createLoginChallenge } from '../auth/certificate-login';
 import { changePassword } from '../auth/change-password';
 import { login } from '../auth/login';
 import { logout } from '../auth/logout';
@@ -19,6 +20,7 @@ export const authRouter = router({
       roleLabel: ROLE_LABELS[account.role],
       organisationId: account.organisationId,
       organisationName: account.organisationName,
+      organisationCreditCode: account.organisationCreditCode ?? null,
       regionCode: account.regionCode,
     };
   }),
@@ -27,6 +29,34 @@ export const authRouter = router({
     .input(z.object({ username: usernameSchema, password: loginPasswordSchema }))
     .mutation(async ({ ctx, input }) => {
       const result = await login({ db: ctx.db, request: ctx.request, ...input, ttlHours: ctx.settings.sessionTtlHours });
+      ctx.setCookie(SESSION_COOKIE, result.token, { httpOnly: true, maxAgeSeconds: ctx.settings.sessionTtlHours * 3600 });
+      return { role: result.role, username: result.username, expiresAt: result.expiresAt.toISOString() };
+    }),
+
+  /** 证书登录, step 1: random bytes to sign, valid 2 minutes, single use (docs/sealed-bids.md §1). */
+  certificateChallenge: publicProcedure()
+    .input(z.object({}).optional())
+    .mutation(({ ctx }) => createLoginChallenge(ctx.db)),
+
+  /** 证书登录, step 2: the signed challenge and the certificate; answers like `login`. */
+  certificateLogin: publicProcedure()
+    .input(
+      z.object({
+        challengeId: z.uuid(),
+        certificatePem: z.string().trim().max(50_000).regex(/-----BEGIN CERTIFICATE-----/, { error: '应为 PEM 格式的证书 / must be a PEM certificate' }),
+        signature: z.base64().max(2048),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const result = await certificateLogin({
+        db: ctx.db,
+        pki: ctx.pki,
+        request: ctx.request,
+        challengeId: input.challengeId,
+        certificatePem: input.certificatePem,
+        signature: new Uint8Array(Buffer.from(input.signature, 'base64')),
+        ttlHours: ctx.settings.sessionTtlHours,
+      });
       ctx.setCookie(SESSION_COOKIE, result.token, { httpOnly: true, maxAgeSeconds: ctx.settings.sessionTtlHours * 3600 });
       return { role: result.role, username: result.username, expiresAt: result.expiresAt.toISOString() };
     }),

@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { getSealingInfo } from '../bidding/sealing-info';
+import { submitBid, withdrawBid } from '../bidding/submit';
+import { getOwnReceipt, listOwnSubmissions } from '../bidding/submissions';
 import { askQuestion } from '../tender/clarification';
 import { fileObjection } from '../tender/objection';
 import { listOwnBidding } from '../tender/workspace';
 import { procedure, router } from '../trpc';
 
-/** The bidder's procedures before the deadline (sealed bids come with the sealed-bid work). */
+const signedRequest = z.object({
+  /** The exact signed text (canonical JSON, docs/sealed-bids.md §5). */
+  message: z.string().min(2).max(4096),
+  signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: '签名应为 base64 / the signature must be base64' }).max(4096),
+  certificateId: z.uuid(),
+});
+
+/** The bidder's procedures before the deadline: questions, objections, and sealed bids (docs/sealed-bids.md). */
 export const biddingRouter = router({
   mine: procedure('read:bidding:own').query(({ ctx }) => listOwnBidding(ctx.db, ctx.account)),
 
@@ -15,4 +25,25 @@ export const biddingRouter = router({
   object: procedure('create:objection:any')
     .input(z.object({ sectionId: z.uuid(), text: z.string().trim().min(10, { error: '异议内容至少 10 个字 / at least 10 characters' }).max(20_000) }))
     .mutation(({ ctx, input }) => fileObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  sealingInfo: procedure('read:bidding:own')
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(({ ctx, input }) => getSealingInfo(ctx, ctx.account, input.sectionId)),
+
+  /** Submits (or replaces) the company's bid: a signed message naming a completed upload. */
+  submit: procedure('create:bid:own')
+    .input(signedRequest)
+    .mutation(({ ctx, input }) => submitBid({ services: ctx, request: ctx.request, account: ctx.account }, input)),
+
+  withdraw: procedure('create:bid:own')
+    .input(signedRequest)
+    .mutation(({ ctx, input }) => withdrawBid({ services: ctx, request: ctx.request, account: ctx.account }, input)),
+
+  submissions: procedure('read:bidding:own')
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(({ ctx, input }) => listOwnSubmissions(ctx, ctx.account, input.sectionId)),
+
+  receipt: procedure('read:bidding:own')
+    .input(z.object({ submissionId: z.uuid() }))
+    .query(({ ctx, input }) => getOwnReceipt(ctx, ctx.account, input.submissionId)),
 });

@@ -1,5 +1,6 @@
 import { createSectionSchema, publishSectionSchema, sectionFieldsSchema } from '@ggzy/domain';
 import { z } from 'zod';
+import { listSectionBidders } from '../bidding/bidders';
 import { cancelSection } from '../tender/cancel-section';
 import { issueClarification } from '../tender/clarification';
 import { createSection } from '../tender/create-section';
@@ -30,7 +31,7 @@ export const tenderRouter = router({
 
   publish: procedure('update:section:own')
     .input(publishSectionSchema)
-    .mutation(({ ctx, input }) => publishSection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+    .mutation(({ ctx, input }) => publishSection({ db: ctx.db, pki: ctx.pki, request: ctx.request, account: ctx.account, ...input })),
 
   /** Answers questions (a clarification) or amends the section; may move the deadline by the 15-day rule. */
   issue: procedure('update:section:own')
@@ -54,6 +55,11 @@ export const tenderRouter = router({
   retender: procedure('update:section:own')
     .input(z.object({ sectionId: z.uuid() }))
     .mutation(({ ctx, input }) => retenderSection({ db: ctx.db, request: ctx.request, account: ctx.account, sectionId: input.sectionId })),
+
+  /** Who has a bid in the section (names and status; the supervisor also sees when each arrived). */
+  bidders: procedure(['read:bids:own', 'read:bids:region'])
+    .input(z.object({ sectionId: z.uuid() }))
+    .query(({ ctx, input }) => listSectionBidders(ctx.db, { request: ctx.request, account: ctx.account, sectionId: input.sectionId })),
 
   cancel: procedure('update:section:own')
     .input(z.object({ sectionId: z.uuid(), reason: text(1000, '请填写终止原因', 'give the reason') }))

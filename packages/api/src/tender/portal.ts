@@ -12,6 +12,7 @@ import {
   lte,
   ne,
   notice,
+  openingKey,
   organisation,
   project,
   region,
@@ -131,6 +132,8 @@ export async function getPublicSection(db: Database, sectionId: string) {
     .from(clarificationQuestion)
     .where(and(eq(clarificationQuestion.sectionId, sectionId), isNotNull(clarificationQuestion.answerNoticeId)))
     .orderBy(asc(clarificationQuestion.askedAt));
+  // The public half bidders seal to when custodians may also open (docs/sealed-bids.md §2).
+  const [key] = await db.select().from(openingKey).where(eq(openingKey.sectionId, sectionId));
   const s = row.section;
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   const timeline = [
@@ -169,5 +172,6 @@ export async function getPublicSection(db: Database, sectionId: string) {
     documents: documents.map((d) => ({ id: d.id, filename: d.filename, contentType: d.contentType, size: d.size, sha256: d.sha256, version: d.version, uploadedAt: d.uploadedAt.toISOString(), superseded: d.supersededAt !== null })),
     clarifications: answered.map((q) => ({ id: q.id, question: q.question, noticeId: q.noticeId!, askedAt: q.askedAt.toISOString() })),
     timeline,
+    openingKey: key ? { suite: key.suite, keyId: key.keyId, publicKeySpki: Buffer.from(key.publicKeySpki).toString('base64') } : null,
   };
 }

@@ -1,9 +1,11 @@
 import { appendTrace } from '@ggzy/audit';
 import { and, eq, executeRows, isNull, notice, section, sql, tenderDocument, type Database } from '@ggzy/db';
-import { AppError, nextSectionState } from '@ggzy/domain';
+import { AppError, nextSectionState, type SectionFields } from '@ggzy/domain';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { requireOwnSection } from './access';
 import { digestOf, validateSectionRules } from './create-section';
+import { createSectionOpeningKey } from './opening-key';
+import type { Pki } from '../certificate/require-valid-certificate';
 import { sanitizeNotice } from './sanitize';
 
 /**
@@ -18,6 +20,8 @@ export async function publishSection(options: {
   sectionId: string;
   noticeTitle: string;
   noticeHtml: string;
+  /** Needed only for sections opened with custodians' shares (the opening key is sealed to their certificates). */
+  pki?: Pki;
 }) {
   const { db, account } = options;
   return db.transaction(async (tx) => {
@@ -43,10 +47,15 @@ export async function publishSection(options: {
       ...current,
       listingFrom: current.listingFrom ?? undefined,
       custodianThreshold: current.custodianThreshold ?? undefined,
+      envelopeSuite: current.envelopeSuite as SectionFields['envelopeSuite'],
       scoringMethod: current.scoringMethod as never,
     });
     const bodyHtml = sanitizeNotice(options.noticeHtml);
     if (bodyHtml.trim() === '') throw new AppError('INVALID_INPUT', { zh: '公告正文不能为空', en: 'The notice text is empty' });
+    if (current.openingMode === 'bidderAndCustodians') {
+      if (!options.pki) throw new AppError('INTERNAL', { zh: '发布缺少平台证书服务', en: 'Publishing a custodian-key section needs the platform PKI' });
+      await createSectionOpeningKey(tx, { pki: options.pki, request: options.request, account, section: current });
+    }
     await tx.update(section).set({ state: next!, publishedAt: sql`now()`, stateChangedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(section.id, current.id));
     await tx.update(tenderDocument).set({ publishedAt: sql`now()` }).where(and(eq(tenderDocument.sectionId, current.id), isNull(tenderDocument.publishedAt)));
     const [published] = await tx

@@ -1,5 +1,5 @@
 import { appendTrace } from '@ggzy/audit';
-import { and, eq, executeRows, lte, objection, section, sql, type Database } from '@ggzy/db';
+import { and, bid, eq, executeRows, lte, objection, section, sql, type Database } from '@ggzy/db';
 import { MINIMUM_BIDS, nextSectionState } from '@ggzy/domain';
 
 /**
@@ -24,8 +24,14 @@ export async function takeDueTransitions(db: Database, options: { limit?: number
         tx,
         sql`select count(*)::int as n from ${objection} where ${objection.sectionId} = ${row.id} and ${objection.answeredAt} is null`,
       );
-      // Sealed bids arrive with the sealed-bid work; until then no section has any.
-      const bids = 0;
+      // The bids that stand, counted under the section's row lock: a submit takes the same lock, so
+      // every submit either committed before this count (and is in it) or finds the section closed.
+      // Uploads that were never submitted, and withdrawn bids, do not count (docs/sealed-bids.md §7).
+      const [counted] = await executeRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from ${bid} where ${bid.sectionId} = ${row.id} and ${bid.status} = 'submitted'`,
+      );
+      const bids = counted?.n ?? 0;
       const next = nextSectionState(row.state, { type: 'deadline', bids, objectionsOpen: open?.n ?? 0 });
       if (next === null) continue; // held by an open objection (实施条例 art. 22)
       const reason = next === 'failed' ? `投标人少于${MINIMUM_BIDS}个，依法不予开标（实施条例第四十四条）/ fewer than ${MINIMUM_BIDS} bids: no opening (Implementing Regulations art. 44)` : null;

@@ -3,6 +3,11 @@
 /**
  * Where bytes come from: a file's stream, a network body, an array of pieces. A source must not
  * reuse (overwrite) a piece after yielding it; pieces are held until they are consumed.
+ *
+ * One exception, which sealEnvelope guarantees (and its tests check): when every piece but the last
+ * has at least `chunkSize` bytes, the seal holds no piece older than the previous one once it asks
+ * for the next, so a source may then overwrite piece k−1 as soon as piece k+1 is requested
+ * (node/file-source.ts reads a file into three reused buffers that way).
  */
 export type ByteSource =
   | AsyncIterable<Uint8Array>
@@ -39,6 +44,30 @@ export class ByteQueue {
     if (piece.length === 0) return;
     this.pieces.push(piece);
     this.length += piece.length;
+  }
+
+  /**
+   * Removes and returns the first n bytes (n ≤ length) as views of the queued pieces, without
+   * copying: for consumers that can take a chunk in pieces (an incremental cipher or hash).
+   */
+  takePieces(n: number): Uint8Array[] {
+    if (n > this.length) throw new RangeError('ByteQueue.take past the end');
+    const out: Uint8Array[] = [];
+    let left = n;
+    while (left > 0) {
+      const piece = this.pieces[0];
+      if (!piece) throw new RangeError('ByteQueue underflow');
+      const count = Math.min(left, piece.length - this.head);
+      out.push(piece.subarray(this.head, this.head + count));
+      left -= count;
+      this.head += count;
+      if (this.head === piece.length) {
+        this.pieces.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+    return out;
   }
 
   /** Removes and returns the first n bytes (n ≤ length), copying into one array only when split. */

@@ -7,7 +7,10 @@ import { EnvelopeError } from './errors';
 export const MAGIC = new Uint8Array([0x47, 0x47, 0x5a, 0x59, 0x45, 0x4e, 0x56]); // "GGZYENV"
 export const FORMAT_VERSION = 1;
 export const SUITE_RSA_AES = 'rsa-oaep-sha256/aes-256-gcm-stream';
-export const SUPPORTED_SUITES: readonly string[] = [SUITE_RSA_AES];
+/** The GM/T suite (docs/envelope.md §9). */
+export const SUITE_SM2_SM4 = 'sm2/sm4-ctr-hmac-sm3-stream';
+export type EnvelopeSuiteId = typeof SUITE_RSA_AES | typeof SUITE_SM2_SM4;
+export const SUPPORTED_SUITES: readonly string[] = [SUITE_RSA_AES, SUITE_SM2_SM4];
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 export const MIN_CHUNK_SIZE = 16;
@@ -45,7 +48,7 @@ export interface EnvelopeHeader {
   suite: string;
   chunkSize: number;
   noncePrefix: Uint8Array;
-  /** HMAC-SHA256(content key, KEY_COMMITMENT_LABEL): tells a wrong key from a damaged body. */
+  /** HMAC(content key, KEY_COMMITMENT_LABEL) with the suite's hash: tells a wrong key from a damaged body. */
   keyCommitment: Uint8Array;
   recipients: RecipientStanza[];
   /** Section id, bidder id and the like; in clear, bound to every chunk. */

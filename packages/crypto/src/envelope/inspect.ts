@@ -4,9 +4,9 @@
  * the ciphertext digest and size the submit must name. It cannot check tags (that needs the key).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { portableBackend, withSha256, type EnvelopeBackend, type Sha256Factory } from './backend';
 import { ByteReader, type ByteSource } from './byte-stream';
 import { EnvelopeError } from './errors';
-import { nobleSha256, type Sha256Factory } from './hashing';
 import {
   COMMITMENT_LENGTH,
   PREAMBLE_LENGTH,
@@ -26,7 +26,7 @@ export interface EnvelopeInspection {
   headerSha256: string;
   /** SHA-256 of every envelope byte, hex: must equal the digest in the signed submit. */
   ciphertextSha256: string;
-  /** The salted plaintext commitment from the trailer, hex (not verifiable without the key). */
+  /** The salted plaintext commitment from the trailer, hex (not verifiable without the key; SM3-based for the GM/T suite). */
   commitment: string;
   envelopeBytes: number;
   chunks: number;
@@ -34,13 +34,18 @@ export interface EnvelopeInspection {
   plaintextBytes: number;
 }
 
-/** `createSha256`: incremental SHA-256 to use (default @noble/hashes); the server may pass Node's. */
-export async function inspectEnvelope(envelope: ByteSource, createSha256: Sha256Factory = nobleSha256): Promise<EnvelopeInspection> {
+/**
+ * `hashing`: where SHA-256 comes from, the portable backend by default; the server passes
+ * `nodeBackend` from `@ggzy/crypto/node` (or, as before, a SHA-256 factory such as Node's).
+ * The ciphertext digest is SHA-256 for every suite.
+ */
+export async function inspectEnvelope(envelope: ByteSource, hashing?: Sha256Factory | EnvelopeBackend): Promise<EnvelopeInspection> {
   const reader = new ByteReader(envelope);
-  const digest = createSha256();
+  const backend = typeof hashing === 'function' ? withSha256(portableBackend, hashing) : (hashing ?? portableBackend);
+  const digest = backend.sha256();
   const read = async (n: number) => {
     const bytes = await reader.read(n);
-    digest.update(bytes);
+    await digest.update(bytes);
     return bytes;
   };
   try {
@@ -77,7 +82,7 @@ export async function inspectEnvelope(envelope: ByteSource, createSha256: Sha256
       return {
         header,
         headerSha256: hex(sha256(headerBytes)),
-        ciphertextSha256: hex(digest.digest()),
+        ciphertextSha256: hex(await digest.digest()),
         commitment: hex(trailer),
         envelopeBytes: reader.offset,
         chunks: counter + 1,

@@ -4,9 +4,9 @@
  * key or, at the opening (DESIGN.md §4), with the bare content key the bidder hands over.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { onCallingThread, portableBackend, withSha256, type EnvelopeBackend, type Sha256Factory } from './backend';
 import { ByteReader, type ByteSource } from './byte-stream';
 import { EnvelopeError } from './errors';
-import { nobleSha256, type Sha256Factory } from './hashing';
 import {
   COMMITMENT_LENGTH,
   KEY_LENGTH,
@@ -22,7 +22,8 @@ import {
   hex,
   type EnvelopeHeader,
 } from './format';
-import { decryptChunk, importContentKey, keyCommitmentOf, keyIdOfPrivateKey, unwrapContentKey } from './rsa-aes-suite';
+import { suiteById } from './registry';
+import { equalBytes, type EnvelopePrivateKey, type StreamCommitment } from './suite';
 
 export interface EnvelopeHeaderInfo {
   header: EnvelopeHeader;
@@ -53,8 +54,12 @@ export async function readEnvelopeHeader(envelope: ByteSource): Promise<Envelope
 }
 
 export type OpeningKey =
-  /** The recipient's RSA-OAEP private key. `keyId` is needed only to name the recipient of a non-extractable key. */
-  | { privateKey: CryptoKey; keyId?: Uint8Array }
+  /**
+   * The recipient's private key: a WebCrypto RSA-OAEP key (RSA suite) or an Sm2PrivateKey (GM/T
+   * suite; see sm2PrivateKeyFromPkcs8). `keyId` is needed only to name the recipient of a
+   * non-extractable WebCrypto key.
+   */
+  | { privateKey: EnvelopePrivateKey; keyId?: Uint8Array }
   /** The bare 32-byte content key (the opening flow: the bidder hands over only this). */
   | { contentKey: Uint8Array };
 
@@ -65,22 +70,26 @@ export type OpeningKey =
  */
 export async function unwrapEnvelopeContentKey(
   header: EnvelopeHeader,
-  privateKey: CryptoKey,
+  privateKey: EnvelopePrivateKey,
   keyId?: Uint8Array,
+  backend: EnvelopeBackend = portableBackend,
 ): Promise<Uint8Array> {
-  const matches = (key: Uint8Array) => hex(keyCommitmentOf(key)) === hex(header.keyCommitment);
-  const id = keyId ?? (await keyIdOfPrivateKey(privateKey));
+  const suite = suiteById(header.suite);
+  if (!suite.acceptsPrivateKey(privateKey))
+    throw new EnvelopeError('wrong-key', `the envelope is sealed with suite ${header.suite}, which this kind of private key cannot open`);
+  const matches = (key: Uint8Array) => equalBytes(suite.keyCommitment(backend, key), header.keyCommitment);
+  const id = keyId ?? (await suite.keyIdOfPrivateKey(privateKey));
   if (id) {
     const stanza = header.recipients.find((r) => hex(r.keyId) === hex(id));
     if (!stanza) throw new EnvelopeError('wrong-key', `the envelope is not addressed to key ${hex(id).slice(0, 16)}…`);
-    const key = await unwrapContentKey(privateKey, stanza.wrappedKey);
+    const key = await suite.unwrap(privateKey, stanza.wrappedKey);
     if (!key) throw new EnvelopeError('tampered', 'the wrapped content key for this recipient does not decrypt');
     if (!matches(key)) throw new EnvelopeError('tampered', 'the unwrapped content key does not match the key commitment');
     return key;
   }
   // A non-extractable key without a key id: try every recipient, as age does.
   for (const stanza of header.recipients) {
-    const key = await unwrapContentKey(privateKey, stanza.wrappedKey);
+    const key = await suite.unwrap(privateKey, stanza.wrappedKey);
     if (!key) continue;
     if (!matches(key)) throw new EnvelopeError('tampered', 'the unwrapped content key does not match the key commitment');
     return key;
@@ -95,7 +104,9 @@ export interface OpenEnvelopeOptions {
   onHeader?: (info: EnvelopeHeaderInfo) => void;
   /** Plaintext bytes released so far. */
   onProgress?: (plaintextBytes: number) => void;
-  /** Incremental SHA-256 to use (default @noble/hashes); Node callers may pass `() => createHash('sha256')`. */
+  /** Where the primitives come from (default portable; `nodeBackend` from `@ggzy/crypto/node` in Node). */
+  backend?: EnvelopeBackend;
+  /** Older hook, still honoured: an incremental SHA-256 (e.g. Node's) for the SHA-256 hashing only. */
   createSha256?: Sha256Factory;
 }
 
@@ -107,25 +118,28 @@ export interface OpenEnvelopeOptions {
  */
 export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = new ByteReader(options.envelope);
+  let commitment: StreamCommitment | undefined;
   try {
     const info = await readHeaderFrom(reader);
     const { header } = info;
+    const suite = suiteById(header.suite);
+    const backend = onCallingThread(withSha256(options.backend ?? portableBackend, options.createSha256));
     let contentKey: Uint8Array;
     if ('contentKey' in options.key) {
       contentKey = options.key.contentKey;
       if (!(contentKey instanceof Uint8Array) || contentKey.length !== KEY_LENGTH)
         throw new EnvelopeError('invalid-input', 'a content key is 32 bytes');
-      if (hex(keyCommitmentOf(contentKey)) !== hex(header.keyCommitment))
+      if (!equalBytes(suite.keyCommitment(backend, contentKey), header.keyCommitment))
         throw new EnvelopeError('wrong-key', 'the content key does not match the envelope’s key commitment');
     } else {
-      contentKey = await unwrapEnvelopeContentKey(header, options.key.privateKey, options.key.keyId);
+      contentKey = await unwrapEnvelopeContentKey(header, options.key.privateKey, options.key.keyId, backend);
     }
     options.onHeader?.(info);
 
-    const aesKey = await importContentKey(contentKey);
-    const headerDigest = sha256(info.headerBytes);
+    const cipher = await suite.chunkCipher(backend, contentKey);
+    const headerDigest = suite.headerDigest(backend, info.headerBytes);
     const fullLength = header.chunkSize + TAG_LENGTH;
-    const commitment = (options.createSha256 ?? nobleSha256)();
+    commitment = suite.commitment(backend);
     let saltLeft = SALT_LENGTH;
     const salt = new Uint8Array(SALT_LENGTH);
     let released = 0;
@@ -153,10 +167,10 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
         associatedData.set(headerDigest, 0);
         associatedData.set(trailer, headerDigest.length);
       }
-      const plaintext = await decryptChunk(aesKey, chunkNonce(header.noncePrefix, counter, final), associatedData, ciphertext);
+      const plaintext = await cipher.open(chunkNonce(header.noncePrefix, counter, final), associatedData, ciphertext);
       if (!plaintext) throw new EnvelopeError('tampered', `chunk ${counter} failed authentication`);
 
-      commitment.update(plaintext);
+      await commitment.addChunk([plaintext]);
       let bid = plaintext;
       if (saltLeft > 0) {
         const n = Math.min(saltLeft, plaintext.length);
@@ -169,8 +183,8 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
         // Every check that could still fail happens before the last plaintext is released.
         if (saltLeft > 0) throw new EnvelopeError('tampered', 'the encrypted stream is shorter than its salt');
         if (!(await reader.atEnd())) throw new EnvelopeError('trailing-data', 'bytes follow the commitment trailer');
-        if (hex(commitment.digest()) !== hex(trailer ?? new Uint8Array()))
-          throw new EnvelopeError('commitment-mismatch', 'SHA-256(salt ‖ plaintext) differs from the commitment in the envelope');
+        if (!equalBytes(await commitment.digest(), trailer ?? new Uint8Array()))
+          throw new EnvelopeError('commitment-mismatch', 'the salted commitment recomputed from the plaintext differs from the one in the envelope');
       }
       if (bid.length > 0) {
         released += bid.length;
@@ -180,6 +194,7 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
       if (final) return;
     }
   } finally {
+    commitment?.dispose?.(); // a no-op once digested; frees a worker session after a failure
     await reader.close();
   }
 }

@@ -1,12 +1,15 @@
 /**
- * The primitives of suite "rsa-oaep-sha256/aes-256-gcm-stream", all from WebCrypto and
- * @noble/hashes so the same code runs in Node 20 and in browsers. Nothing here is a cipher of its
- * own; this file only fixes parameters (label, hash, nonce and associated data).
+ * Suite "rsa-oaep-sha256/aes-256-gcm-stream" (docs/envelope.md §4): RSA-OAEP key wrap from
+ * WebCrypto, AES-256-GCM and SHA-256 from the backend. This file fixes parameters only (label, hash,
+ * nonce and associated data); no primitive is implemented here.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { own, type EnvelopeBackend } from './backend';
 import { EnvelopeError } from './errors';
-import { KEY_LENGTH, TAG_LENGTH } from './format';
+import { KEY_LENGTH, SUITE_RSA_AES, TAG_LENGTH } from './format';
+import { isSm2PrivateKey } from './sm2-keys';
+import type { EnvelopePrivateKey, Suite } from './suite';
 
 const subtle = () => globalThis.crypto.subtle;
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -18,14 +21,9 @@ const MIN_MODULUS_BITS = 2048;
 
 const oaepImport = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
 
-/** WebCrypto's BufferSource typing wants ArrayBuffer-backed views; copy only the rare other kind. */
-export function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (bytes.buffer instanceof ArrayBuffer) return bytes as Uint8Array<ArrayBuffer>;
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy;
-}
+export { own };
 
+/** The key id of docs/envelope.md §2 for every suite: SHA-256 of the DER SubjectPublicKeyInfo. */
 export function keyIdOfSpki(spki: Uint8Array): Uint8Array {
   return sha256(spki);
 }
@@ -52,7 +50,7 @@ export async function importRecipientPublicKey(input: CryptoKey | Uint8Array): P
   try {
     key = await subtle().importKey('spki', own(spki), oaepImport, true, ['encrypt']);
   } catch {
-    throw new EnvelopeError('invalid-input', 'recipient key is not an RSA SubjectPublicKeyInfo');
+    throw new EnvelopeError('invalid-input', 'recipient key is not an RSA SubjectPublicKeyInfo (this suite needs RSA keys)');
   }
   const { modulusLength } = key.algorithm as RsaHashedKeyAlgorithm;
   if (modulusLength < MIN_MODULUS_BITS)
@@ -63,70 +61,63 @@ export async function importRecipientPublicKey(input: CryptoKey | Uint8Array): P
 }
 
 export async function wrapContentKey(recipient: CryptoKey, contentKey: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await subtle().encrypt({ name: 'RSA-OAEP', label: own(OAEP_LABEL) }, recipient, own(contentKey)),
-  );
+  return new Uint8Array(await subtle().encrypt({ name: 'RSA-OAEP', label: own(OAEP_LABEL) }, recipient, own(contentKey)));
 }
 
 /** Returns undefined when the private key cannot decrypt this wrap (wrong key or damaged wrap). */
 export async function unwrapContentKey(privateKey: CryptoKey, wrapped: Uint8Array): Promise<Uint8Array | undefined> {
   try {
-    const key = new Uint8Array(
-      await subtle().decrypt({ name: 'RSA-OAEP', label: own(OAEP_LABEL) }, privateKey, own(wrapped)),
-    );
+    const key = new Uint8Array(await subtle().decrypt({ name: 'RSA-OAEP', label: own(OAEP_LABEL) }, privateKey, own(wrapped)));
     return key.length === KEY_LENGTH ? key : undefined;
   } catch {
     return undefined;
   }
 }
 
+const isRsaKey = (key: EnvelopePrivateKey): key is CryptoKey =>
+  !isSm2PrivateKey(key) && typeof key === 'object' && key !== null && (key as CryptoKey).algorithm?.name === 'RSA-OAEP';
+
 /**
  * The key id of a private key's public half, when WebCrypto lets us see it (extractable keys).
  * Non-extractable keys (kept in IndexedDB) return undefined and the caller tries every recipient.
  */
-export async function keyIdOfPrivateKey(privateKey: CryptoKey): Promise<Uint8Array | undefined> {
-  if (!privateKey.extractable) return undefined;
+export async function keyIdOfPrivateKey(privateKey: EnvelopePrivateKey): Promise<Uint8Array | undefined> {
+  if (!isRsaKey(privateKey) || !privateKey.extractable) return undefined;
   const jwk = await subtle().exportKey('jwk', privateKey);
   if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) return undefined;
   const pub = await subtle().importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, oaepImport, true, ['encrypt']);
   return keyIdOfSpki(new Uint8Array(await subtle().exportKey('spki', pub)));
 }
 
-export function importContentKey(contentKey: Uint8Array): Promise<CryptoKey> {
-  return subtle().importKey('raw', own(contentKey), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-}
-
-export async function encryptChunk(
-  key: CryptoKey,
-  nonce: Uint8Array<ArrayBuffer>,
-  associatedData: Uint8Array,
-  plaintext: Uint8Array,
-): Promise<Uint8Array> {
-  return new Uint8Array(
-    await subtle().encrypt(
-      { name: 'AES-GCM', iv: nonce, additionalData: own(associatedData), tagLength: TAG_LENGTH * 8 },
-      key,
-      own(plaintext),
-    ),
-  );
-}
-
-/** Returns undefined when the tag does not verify. */
-export async function decryptChunk(
-  key: CryptoKey,
-  nonce: Uint8Array<ArrayBuffer>,
-  associatedData: Uint8Array,
-  ciphertext: Uint8Array,
-): Promise<Uint8Array | undefined> {
-  try {
-    return new Uint8Array(
-      await subtle().decrypt(
-        { name: 'AES-GCM', iv: nonce, additionalData: own(associatedData), tagLength: TAG_LENGTH * 8 },
-        key,
-        own(ciphertext),
-      ),
-    );
-  } catch {
-    return undefined;
-  }
-}
+export const rsaAesSuite: Suite = {
+  id: SUITE_RSA_AES,
+  headerDigest: (_backend, headerBytes) => sha256(headerBytes),
+  keyCommitment: (_backend, contentKey) => keyCommitmentOf(contentKey),
+  async importRecipient(publicKey) {
+    const { key, keyId } = await importRecipientPublicKey(publicKey);
+    return { keyId, wrap: (contentKey) => wrapContentKey(key, contentKey) };
+  },
+  keyIdOfPrivateKey,
+  acceptsPrivateKey: isRsaKey,
+  unwrap: (privateKey, wrapped) => (isRsaKey(privateKey) ? unwrapContentKey(privateKey, wrapped) : Promise.resolve(undefined)),
+  async chunkCipher(backend, contentKey) {
+    const aead = await backend.aes256Gcm(contentKey);
+    return {
+      seal: async (nonce, ad, plaintext) => aead.seal(nonce, ad, plaintext),
+      open: async (nonce, ad, body) =>
+        body.length < TAG_LENGTH ? undefined : aead.open(nonce, ad, body.subarray(0, body.length - TAG_LENGTH), body.subarray(body.length - TAG_LENGTH)),
+    };
+  },
+  commitment(backend: EnvelopeBackend) {
+    // C = SHA-256(salt ‖ bid): the chunks of S in order are exactly salt ‖ bid. A long stream, so
+    // the backend may hash it on another thread.
+    const hash = (backend.commitmentSha256 ?? backend.sha256)();
+    return {
+      async addChunk(pieces) {
+        for (const p of pieces) await hash.update(p);
+      },
+      digest: async () => hash.digest(),
+      dispose: () => hash.dispose?.(),
+    };
+  },
+};

@@ -4,8 +4,8 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '../digest';
+import { portableBackend, withSha256, type EnvelopeBackend, type Sha256Factory } from './backend';
 import { ByteQueue, bytesOf, type ByteSource } from './byte-stream';
-import { nobleSha256, type Sha256Factory } from './hashing';
 import { EnvelopeError } from './errors';
 import {
   COMMITMENT_LENGTH,
@@ -22,20 +22,18 @@ import {
   hex,
   recordHeader,
   type EnvelopeHeader,
+  type EnvelopeSuiteId,
   type RecipientRole,
 } from './format';
-import {
-  encryptChunk,
-  importContentKey,
-  importRecipientPublicKey,
-  keyCommitmentOf,
-  wrapContentKey,
-} from './rsa-aes-suite';
+import { suiteById } from './registry';
 
 export interface SealRecipient {
   /** 'bidder' for the bidder's own certificate key, 'opening' for the section's opening key. */
   role: RecipientRole;
-  /** RSA public key: a WebCrypto key or SubjectPublicKeyInfo DER bytes. */
+  /**
+   * The recipient's public key, of the envelope's suite: SubjectPublicKeyInfo DER bytes (RSA or
+   * SM2), or a WebCrypto RSA-OAEP public key for the RSA suite.
+   */
   publicKey: CryptoKey | Uint8Array;
 }
 
@@ -53,17 +51,24 @@ export interface SealEnvelopeOptions {
   metadata?: Record<string, string>;
   /** Plaintext bytes per chunk; 4 MiB unless a test needs small chunks. */
   chunkSize?: number;
+  /** The algorithm suite; `rsa-oaep-sha256/aes-256-gcm-stream` unless the tender chose the GM/T suite. */
+  suite?: EnvelopeSuiteId;
   onProgress?: (progress: SealProgress) => void;
-  /** Incremental SHA-256 to use (default @noble/hashes); Node callers may pass `() => createHash('sha256')`. */
+  /**
+   * Where the primitives come from: the portable backend by default (WebCrypto, @noble/hashes,
+   * sm-crypto-v2), or `nodeBackend` from `@ggzy/crypto/node` in Node (native, much faster).
+   */
+  backend?: EnvelopeBackend;
+  /** Older hook, still honoured: an incremental SHA-256 (e.g. Node's) for the SHA-256 hashing only. */
   createSha256?: Sha256Factory;
 }
 
 export interface SealSummary {
-  /** SHA-256(salt ‖ plaintext), hex; also in the envelope's trailer. */
+  /** The salted plaintext commitment, hex (SHA-256(salt ‖ plaintext) for the RSA suite); also the envelope's trailer. */
   commitment: string;
   /** SHA-256 of every envelope byte, hex: what the bidder signs in its submit. */
   ciphertextSha256: string;
-  /** SHA-256 of the header bytes, hex. */
+  /** SHA-256 of the header bytes, hex (for every suite). */
   headerSha256: string;
   plaintextBytes: number;
   envelopeBytes: number;
@@ -109,6 +114,8 @@ export function sealWithFixedRandomnessForTestVectors(
 
 async function sealWith(options: SealEnvelopeOptions, random: FixedRandomnessForTestVectors): Promise<SealedEnvelope> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const suite = suiteById(options.suite ?? SUITE_RSA_AES);
+  const backend = withSha256(options.backend ?? portableBackend, options.createSha256);
   if (random.contentKey.length !== KEY_LENGTH || random.salt.length !== SALT_LENGTH)
     throw new EnvelopeError('invalid-input', 'content key and salt must be 32 bytes');
   if (options.recipients.length === 0)
@@ -116,24 +123,23 @@ async function sealWith(options: SealEnvelopeOptions, random: FixedRandomnessFor
 
   const recipients = await Promise.all(
     options.recipients.map(async (r, i) => {
-      const { key, keyId } = await importRecipientPublicKey(r.publicKey);
-      const fixedWrap = random.wrappedKeys?.[i];
-      const wrappedKey = fixedWrap ?? (await wrapContentKey(key, random.contentKey));
-      return { role: r.role, keyId, wrappedKey };
+      const recipient = await suite.importRecipient(r.publicKey);
+      const wrappedKey = random.wrappedKeys?.[i] ?? (await recipient.wrap(random.contentKey));
+      return { role: r.role, keyId: recipient.keyId, wrappedKey };
     }),
   );
   const header: EnvelopeHeader = {
     version: FORMAT_VERSION,
-    suite: SUITE_RSA_AES,
+    suite: suite.id,
     chunkSize,
     noncePrefix: random.noncePrefix,
-    keyCommitment: keyCommitmentOf(random.contentKey),
+    keyCommitment: suite.keyCommitment(backend, random.contentKey),
     recipients,
     metadata: { ...(options.metadata ?? {}) },
   };
   const headerBytes = encodeHeader(header);
-  const headerDigest = sha256(headerBytes);
-  const aesKey = await importContentKey(random.contentKey);
+  const headerDigest = suite.headerDigest(backend, headerBytes);
+  const cipher = await suite.chunkCipher(backend, random.contentKey);
 
   let resolveSummary!: (s: SealSummary) => void;
   let rejectSummary!: (e: unknown) => void;
@@ -145,59 +151,67 @@ async function sealWith(options: SealEnvelopeOptions, random: FixedRandomnessFor
 
   async function* produce(): AsyncGenerator<Uint8Array> {
     let settled = false;
+    const envelopeDigest = (backend.streamSha256 ?? backend.sha256)();
+    const commitment = suite.commitment(backend);
     try {
-      const createSha256 = options.createSha256 ?? nobleSha256;
-      const envelopeDigest = createSha256();
-      const commitment = createSha256();
       const queue = new ByteQueue();
       let plaintextBytes = 0;
       let envelopeBytes = 0;
       let counter = 0;
-      const out = (bytes: Uint8Array) => {
-        envelopeDigest.update(bytes);
+      // Every byte handed out is hashed first; a backend may hash on another thread meanwhile.
+      const out = async (bytes: Uint8Array) => {
+        await envelopeDigest.update(bytes);
         envelopeBytes += bytes.length;
         return bytes;
       };
+      async function* record(kind: number, body: Uint8Array[]): AsyncGenerator<Uint8Array> {
+        const length = body.reduce((n, p) => n + p.length, 0);
+        yield await out(recordHeader(kind, length));
+        for (const piece of body) if (piece.length > 0) yield await out(piece);
+      }
 
       // Encrypts every chunk that is known not to be the last: strictly more than a chunk is buffered.
       async function* drain(): AsyncGenerator<Uint8Array> {
         while (queue.length > chunkSize) {
           if (counter >= 0xffffffff) throw new EnvelopeError('invalid-input', 'too many chunks for one envelope');
-          const ct = await encryptChunk(aesKey, chunkNonce(random.noncePrefix, counter, false), headerDigest, queue.take(chunkSize));
-          yield out(recordHeader(RECORD_CHUNK, ct.length));
-          yield out(ct);
+          const pieces = queue.takePieces(chunkSize);
+          // Start the encryption first: with an asynchronous cipher (WebCrypto) it runs elsewhere
+          // while this thread updates the commitment.
+          const sealing = cipher.seal(chunkNonce(random.noncePrefix, counter, false), headerDigest, pieces);
+          await commitment.addChunk(pieces);
+          yield* record(RECORD_CHUNK, await sealing);
           counter++;
           options.onProgress?.({ plaintextBytes: Math.max(0, plaintextBytes - queue.length), envelopeBytes });
         }
       }
 
-      yield out(headerBytes);
+      yield await out(headerBytes);
       // The salt is the first 32 bytes of the encrypted stream, so it never travels in clear. With
       // chunks smaller than the salt, the salt alone can fill whole chunks.
-      commitment.update(random.salt);
       queue.push(random.salt);
       yield* drain();
       for await (const piece of bytesOf(options.plaintext)) {
-        commitment.update(piece);
         plaintextBytes += piece.length;
         queue.push(piece);
         yield* drain();
       }
 
-      const commitmentBytes = commitment.digest();
+      const last = queue.takePieces(queue.length);
+      await commitment.addChunk(last);
+      const commitmentBytes = await commitment.digest();
       const finalAd = new Uint8Array(headerDigest.length + COMMITMENT_LENGTH);
       finalAd.set(headerDigest, 0);
       finalAd.set(commitmentBytes, headerDigest.length);
-      const ct = await encryptChunk(aesKey, chunkNonce(random.noncePrefix, counter, true), finalAd, queue.take(queue.length));
-      yield out(recordHeader(RECORD_FINAL, ct.length));
-      yield out(ct);
-      yield out(commitmentBytes);
+      const body = await cipher.seal(chunkNonce(random.noncePrefix, counter, true), finalAd, last);
+      yield* record(RECORD_FINAL, body);
+      yield await out(commitmentBytes);
       options.onProgress?.({ plaintextBytes, envelopeBytes });
+      const ciphertextSha256 = hex(await envelopeDigest.digest());
       settled = true;
       resolveSummary({
         commitment: hex(commitmentBytes),
-        ciphertextSha256: hex(envelopeDigest.digest()),
-        headerSha256: hex(headerDigest),
+        ciphertextSha256,
+        headerSha256: hex(sha256(headerBytes)),
         plaintextBytes,
         envelopeBytes,
         chunks: counter + 1,
@@ -208,6 +222,8 @@ async function sealWith(options: SealEnvelopeOptions, random: FixedRandomnessFor
       throw error;
     } finally {
       if (!settled) rejectSummary(new EnvelopeError('invalid-input', 'sealing was abandoned before the end'));
+      envelopeDigest.dispose?.();
+      commitment.dispose?.();
     }
   }
 

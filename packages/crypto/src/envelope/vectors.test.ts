@@ -12,7 +12,8 @@ import { decodeHeader } from './format';
 import { inspectEnvelope } from './inspect';
 import { openEnvelopeToBytes } from './open';
 import { OAEP_LABEL, wrapContentKey } from './rsa-aes-suite';
-import { sealWithFixedRandomnessForTestVectors, type SealRecipient } from './seal';
+import { createNodeBackend } from './node/backend';
+import { sealWithFixedRandomnessForTestVectors, type SealEnvelopeOptions, type SealRecipient } from './seal';
 import { concat, generateRsaKeyPair, sealedBytes, splitEnvelope } from './test-support';
 
 const file = fileURLToPath(new URL('./testdata/vectors.json', import.meta.url));
@@ -92,7 +93,12 @@ async function importKeys(keys: VectorFile['keys']) {
 
 const nodeSha256 = () => createHash('sha256');
 
-async function sealVector(v: Omit<Vector, 'expected'>, keys: Awaited<ReturnType<typeof importKeys>>, useNodeHash = false) {
+async function sealVector(
+  v: Omit<Vector, 'expected'>,
+  keys: Awaited<ReturnType<typeof importKeys>>,
+  useNodeHash = false,
+  extra: Partial<SealEnvelopeOptions> = {},
+) {
   const recipients: SealRecipient[] = v.recipients.map((r) => ({ role: r.role, publicKey: keys[r.key].publicKey }));
   const sealed = await sealWithFixedRandomnessForTestVectors(
     {
@@ -101,6 +107,7 @@ async function sealVector(v: Omit<Vector, 'expected'>, keys: Awaited<ReturnType<
       metadata: v.metadata,
       chunkSize: v.chunkSize,
       ...(useNodeHash ? { createSha256: nodeSha256 } : {}),
+      ...extra,
     },
     {
       contentKey: unhex(v.contentKeyHex),
@@ -196,6 +203,14 @@ describe('published test vectors', async () => {
     const withNodeHash = await sealVector(v, keys, true);
     expect(hex(withNodeHash.envelope)).toBe(v.expected.envelopeHex);
     expect(withNodeHash.summary).toEqual(summary);
+    // So does the whole Node backend (native AES-GCM, SHA-256 on the calling thread or on workers).
+    for (const backend of [createNodeBackend({ offThreadDigest: 0 }), createNodeBackend({ offThreadDigest: 1 }), createNodeBackend({ offThreadDigest: 2 })]) {
+      const viaNode = await sealVector(v, keys, false, { backend });
+      expect(hex(viaNode.envelope), backend.name).toBe(v.expected.envelopeHex);
+      expect(viaNode.summary).toEqual(summary);
+      const opened = await openEnvelopeToBytes({ envelope: [unhex(v.expected.envelopeHex)], key: { contentKey: unhex(v.contentKeyHex) }, backend });
+      expect(hex(opened.plaintext)).toBe(v.plaintextHex);
+    }
 
     const plaintext = unhex(v.plaintextHex);
     const published = unhex(v.expected.envelopeHex);

@@ -3,8 +3,21 @@
  * browser or the CLI); only the request travels to the CA, never the private key (DESIGN.md §4).
  */
 import forge from 'node-forge';
+import { generateSm2KeyPair } from '../envelope/sm2-keys';
 import type { PlatformCa } from './ca';
+import { readCertificate } from './certificate';
 import { CertificateError } from './errors';
+import {
+  SM2_DEFAULT_USER_ID,
+  SM2_WITH_SM3,
+  readSm2Signed,
+  signSm2Certificate,
+  sm2CertificationRequest,
+  sm2PrivateKeyFromPem,
+  sm2PrivateKeyToPem,
+  sm2SubjectKeyIdentifier,
+  sm2Verify,
+} from './sm2';
 import {
   MIN_RSA_BITS,
   OID,
@@ -14,7 +27,7 @@ import {
   nameAttribute,
   nameValue,
   normaliseSerial,
-  parseCertificate,
+  bytesOf,
   parsePrivateKey,
   randomSerial,
   samePublicKey,
@@ -55,12 +68,21 @@ function subjectName(subject: EnrolmentSubject): forge.pki.CertificateField[] {
   ];
 }
 
-/** Browser/CLI side: an RSA key pair (WebCrypto) and a CSR signed with it (SHA-256 with RSA). */
+/**
+ * Browser/CLI side: a key pair and a CSR signed with it. RSA (default): WebCrypto RSA-2048 and
+ * SHA-256 with RSA. SM2: an SM2 key (sm-crypto-v2, from the platform CSPRNG) and SM2-with-SM3;
+ * the private key PEM is then SM2 PKCS#8 (what OpenSSL and GmSSL read).
+ */
 export async function createKeyPairAndCsr(options: {
   subject: EnrolmentSubject;
+  algorithm?: 'rsa' | 'sm2';
   modulusLength?: 2048 | 3072;
 }): Promise<KeyPairAndCsr> {
   const name = subjectName(options.subject);
+  if (options.algorithm === 'sm2') {
+    const { privateKey } = generateSm2KeyPair();
+    return { privateKeyPem: sm2PrivateKeyToPem(privateKey), csrPem: sm2CertificationRequest(name, privateKey) };
+  }
   const { privateKey, publicKey, privateKeyPem } = await generateRsaKeyPair(options.modulusLength ?? 2048);
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = publicKey;
@@ -103,12 +125,19 @@ export interface IssuedCertificate {
 
 const SKEW_MS = 5 * 60 * 1000;
 
-function readCsr(csrPem: string): CertificationRequest {
+interface ReadRequest {
+  subject: forge.pki.CertificateField[];
+  /** The requested key: a node-forge RSA key, or an SM2 point. */
+  rsa?: forge.pki.rsa.PublicKey;
+  sm2?: Uint8Array;
+}
+
+function readRsaCsr(csrPem: string): ReadRequest {
   let csr: CertificationRequest;
   try {
     csr = forge.pki.certificationRequestFromPem(csrPem);
   } catch (error) {
-    throw new CertificateError('bad-csr', `the request cannot be parsed or its key is not RSA (${(error as Error).message})`);
+    throw new CertificateError('bad-csr', `the request cannot be parsed (${(error as Error).message})`);
   }
   let verified = false;
   try {
@@ -121,11 +150,31 @@ function readCsr(csrPem: string): CertificationRequest {
   const key = csr.publicKey as forge.pki.rsa.PublicKey | null;
   if (!key || key.n.bitLength() < MIN_RSA_BITS)
     throw new CertificateError('bad-csr', `RSA keys shorter than ${MIN_RSA_BITS} bits are refused`);
-  return csr;
+  return { subject: csr.subject.attributes, rsa: key };
 }
 
-function csrAttribute(csr: CertificationRequest, oid: string): string | undefined {
-  return nameValue(csr.subject.attributes, oid);
+function readSm2Csr(der: Uint8Array): ReadRequest {
+  const read = readSm2Signed<CertificationRequest>(der, 'the request', 'request');
+  // Requests made by OpenSSL 3 without a distinguishing id are signed with the empty id.
+  if (read.signatureOid !== SM2_WITH_SM3 || !sm2Verify(read.point, read.toBeSigned, read.signature, [SM2_DEFAULT_USER_ID, '']))
+    throw new CertificateError('bad-csr', 'the request is not signed (SM2 with SM3) by the private key it names');
+  return { subject: read.parsed.subject.attributes, sm2: read.point };
+}
+
+/** Parses and checks a PKCS#10 request of either algorithm: the self-signature and the key. */
+function readCsr(csrPem: string): ReadRequest {
+  let der: Uint8Array;
+  try {
+    const block = forge.pem.decode(csrPem)[0];
+    if (!block) throw new Error('no PEM block');
+    der = bytesOf(block.body);
+  } catch (error) {
+    throw new CertificateError('bad-csr', `the request is not PEM (${(error as Error).message})`);
+  }
+  // id-ecPublicKey with the SM2 curve inside the request's SubjectPublicKeyInfo.
+  const sm2Marker = [0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
+  const isSm2 = der.some((_, i) => sm2Marker.every((b, j) => der[i + j] === b));
+  return isSm2 ? readSm2Csr(der) : readRsaCsr(csrPem);
 }
 
 /** CA side: checks the request, then issues an end-entity certificate under the platform profile (docs/pki.md). */
@@ -142,11 +191,11 @@ export function issueCertificate(options: IssueCertificateOptions): IssuedCertif
   const csr = readCsr(csrPem);
   // Only the profile's name fields are copied, re-encoded by the CA; requested extensions are ignored.
   const subject: EnrolmentSubject = {
-    commonName: csrAttribute(csr, OID.commonName) ?? '',
-    organisation: csrAttribute(csr, OID.organisation) ?? '',
-    creditCode: csrAttribute(csr, OID.serialNumber) ?? '',
-    organisationalUnit: csrAttribute(csr, OID.organisationalUnit),
-    country: csrAttribute(csr, OID.country),
+    commonName: nameValue(csr.subject, OID.commonName) ?? '',
+    organisation: nameValue(csr.subject, OID.organisation) ?? '',
+    creditCode: nameValue(csr.subject, OID.serialNumber) ?? '',
+    organisationalUnit: nameValue(csr.subject, OID.organisationalUnit),
+    country: nameValue(csr.subject, OID.country),
   };
   let name: forge.pki.CertificateField[];
   try {
@@ -155,15 +204,20 @@ export function issueCertificate(options: IssueCertificateOptions): IssuedCertif
     throw new CertificateError('bad-csr', `the request's subject does not fit the profile: ${(error as CertificateError).detail}`);
   }
 
-  const caCert = parseCertificate(ca.certificatePem, 'the CA certificate');
-  const caKey = parsePrivateKey(ca.privateKeyPem);
-  if (!samePublicKey(caCert.publicKey as forge.pki.rsa.PublicKey, caKey))
-    throw new CertificateError('invalid-input', 'the CA private key does not belong to the CA certificate');
+  const caParsed = readCertificate(ca.certificatePem, 'the CA certificate');
+  const caCert = caParsed.forge;
   const caKeyId = subjectKeyIdOf(caCert);
   if (!caKeyId) throw new CertificateError('invalid-input', 'the CA certificate has no subjectKeyIdentifier');
+  // An RSA CA issues RSA certificates, an SM2 CA SM2 certificates (as GM/T 0015 CAs do).
+  if ((caParsed.algorithm === 'sm2') !== (csr.sm2 !== undefined))
+    throw new CertificateError(
+      'bad-csr',
+      `this CA issues ${caParsed.algorithm.toUpperCase()} certificates; a request for an ${csr.sm2 ? 'SM2' : 'RSA'} key needs the platform's ${csr.sm2 ? 'SM2' : 'RSA'} CA`,
+    );
 
   const cert = forge.pki.createCertificate();
-  cert.publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+  // node-forge derives the RSA subjectKeyIdentifier from this when the extensions are set.
+  if (csr.rsa) cert.publicKey = csr.rsa;
   // DER INTEGER is signed: keep the serial positive with a leading 00 when its top bit is set.
   cert.serialNumber = (serialNumber.length % 2 ? '0' : '') + serialNumber;
   if (/^[89a-f]/.test(cert.serialNumber)) cert.serialNumber = `00${cert.serialNumber}`;
@@ -183,9 +237,18 @@ export function issueCertificate(options: IssueCertificateOptions): IssuedCertif
       critical: true,
     },
     { name: 'extKeyUsage', clientAuth: profile.clientAuth },
-    { name: 'subjectKeyIdentifier' },
+    csr.sm2 ? sm2SubjectKeyIdentifier(csr.sm2) : { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: forge.util.hexToBytes(caKeyId) },
   ]);
+  if (csr.sm2) {
+    const caKey = sm2PrivateKeyFromPem(ca.privateKeyPem);
+    if (!caKey || !caParsed.sm2 || !caKey.publicPoint.every((b, i) => b === caParsed.sm2?.point[i]))
+      throw new CertificateError('invalid-input', 'the CA private key does not belong to the CA certificate');
+    return { certificatePem: signSm2Certificate(cert, csr.sm2, caKey), serialNumber };
+  }
+  const caKey = parsePrivateKey(ca.privateKeyPem);
+  if (!samePublicKey(caCert.publicKey as forge.pki.rsa.PublicKey, caKey))
+    throw new CertificateError('invalid-input', 'the CA private key does not belong to the CA certificate');
   cert.sign(caKey, forge.md.sha256.create());
   return { certificatePem: forge.pki.certificateToPem(cert), serialNumber };
 }

@@ -18,4 +18,6 @@ export {
   type ValidatedCertificate,
 } from './validate';
 export { signChallenge, verifyChallenge, signMessage, verifyMessage, CHALLENGE_CONTEXT } from './challenge';
-export { isCreditCode, publicKeyAlgorithmOfCertificate, subjectPublicKeyInfoOf, type CertificateSubject, type PublicKeyAlgorithm } from './x509';
+export { isCreditCode, publicKeyAlgorithmOfCertificate, type CertificateSubject, type PublicKeyAlgorithm } from './x509';
+export { certificateKeyAlgorithm, subjectPublicKeyInfoOf } from './certificate';
+export { SM2_DEFAULT_USER_ID, SM2_WITH_SM3, isSm2PrivateKeyPem, sm2PrivateKeyFromPem, sm2PrivateKeyToPem } from './sm2';

@@ -9,7 +9,11 @@
  * what tells a wrong password apart from a damaged file.
  */
 import forge from 'node-forge';
+import { sm2PrivateKeyFromPkcs8, sm2PrivateKeyToPkcs8, type Sm2PrivateKey } from '../envelope/sm2-keys';
+import { readCertificate, type ParsedCertificate } from './certificate';
 import { CertificateError } from './errors';
+import { sm2Pkcs12 } from './pkcs12-sm2';
+import { sm2PrivateKeyFromPem, sm2PrivateKeyToPem } from './sm2';
 import { binaryOf, bytesOf, parseCertificate, parsePrivateKey, privateKeyToPkcs8Pem, samePublicKey, subjectOf } from './x509';
 
 /**
@@ -40,6 +44,8 @@ export function toPkcs12(options: {
 }): Uint8Array {
   const { certificatePem, privateKeyPem, password, chainPems = [] } = options;
   checkPassword(password);
+  const sm2Key = sm2PrivateKeyFromPem(privateKeyPem);
+  if (sm2Key) return sm2ToPkcs12(sm2Key, certificatePem, chainPems, password);
   const cert = parseCertificate(certificatePem);
   const chain = chainPems.map((pem, i) => parseCertificate(pem, `chain certificate #${i + 1}`));
   const key = parsePrivateKey(privateKeyPem);
@@ -54,6 +60,24 @@ export function toPkcs12(options: {
     friendlyName: subjectOf(cert).commonName || 'certificate',
   } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3]);
   return bytesOf(forge.asn1.toDer(asn1).getBytes());
+}
+
+const derOfPem = (pem: string) => bytesOf(forge.pem.decode(pem)[0]?.body ?? '');
+const samePoint = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** SM2: the same file layout and parameters, assembled by pkcs12-sm2.ts (node-forge writes RSA only). */
+function sm2ToPkcs12(key: Sm2PrivateKey, certificatePem: string, chainPems: readonly string[], password: string): Uint8Array {
+  const cert = readCertificate(certificatePem);
+  chainPems.forEach((pem, i) => readCertificate(pem, `chain certificate #${i + 1}`));
+  if (!cert.sm2 || !samePoint(cert.sm2.point, key.publicPoint))
+    throw new CertificateError('invalid-input', 'the private key does not belong to the certificate');
+  return sm2Pkcs12({
+    privateKeyPkcs8: sm2PrivateKeyToPkcs8(key),
+    certificateDers: [certificatePem, ...chainPems].map(derOfPem),
+    password,
+    friendlyName: subjectOf(cert.forge).commonName || 'certificate',
+    iterations: PKCS12_ITERATIONS,
+  });
 }
 
 export function fromPkcs12(bytes: Uint8Array, password: string): Pkcs12Contents {
@@ -78,7 +102,7 @@ export function fromPkcs12(bytes: Uint8Array, password: string): Pkcs12Contents 
   ];
   const certBags = pfx.getBags({ bagType: forge.pki.oids.certBag ?? '' })[forge.pki.oids.certBag ?? ''] ?? [];
   const key = keyBags.find((b) => b.key)?.key as forge.pki.rsa.PrivateKey | undefined;
-  if (!key) throw new CertificateError('malformed', 'the PKCS#12 file holds no private key (or an unreadable one)');
+  if (!key) return sm2FromBags(keyBags, certBags);
   const certs = certBags.flatMap((b) => (b.cert ? [b.cert] : []));
   const own = certs.find((c) => samePublicKey(c.publicKey as forge.pki.rsa.PublicKey, key));
   if (!own) throw new CertificateError('malformed', 'the PKCS#12 file holds no certificate for its private key');
@@ -87,4 +111,28 @@ export function fromPkcs12(bytes: Uint8Array, password: string): Pkcs12Contents 
     privateKeyPem: privateKeyToPkcs8Pem(key),
     chainPems: certs.filter((c) => c !== own).map((c) => forge.pki.certificateToPem(c)),
   };
+}
+
+type Bag = forge.pkcs12.Bag & { asn1?: forge.asn1.Asn1 };
+
+/** node-forge hands keys and certificates it cannot read (SM2) back as ASN.1. */
+function sm2FromBags(keyBags: Bag[], certBags: Bag[]): Pkcs12Contents {
+  let key: Sm2PrivateKey | undefined;
+  for (const bag of keyBags) {
+    if (!bag.asn1) continue;
+    try {
+      key = sm2PrivateKeyFromPkcs8(bytesOf(forge.asn1.toDer(bag.asn1).getBytes()));
+      break;
+    } catch {
+      // not an SM2 key either
+    }
+  }
+  if (!key) throw new CertificateError('malformed', 'the PKCS#12 file holds no private key (or an unreadable one)');
+  const pems = certBags.flatMap((b) =>
+    b.cert ? [forge.pki.certificateToPem(b.cert)] : b.asn1 ? [forge.pem.encode({ type: 'CERTIFICATE', body: forge.asn1.toDer(b.asn1).getBytes() })] : [],
+  );
+  const parsed: ParsedCertificate[] = pems.map((pem, i) => readCertificate(pem, `certificate #${i + 1} in the PKCS#12 file`));
+  const own = parsed.find((c) => c.sm2 && samePoint(c.sm2.point, key.publicPoint));
+  if (!own) throw new CertificateError('malformed', 'the PKCS#12 file holds no certificate for its private key');
+  return { certificatePem: own.pem, privateKeyPem: sm2PrivateKeyToPem(key), chainPems: parsed.filter((c) => c !== own).map((c) => c.pem) };
 }

@@ -4,15 +4,14 @@
  * such before anything else is said about it.
  */
 import type forge from 'node-forge';
+import { keyIdOf, readCertificate, signatureVerifies as issuedBy, type ParsedCertificate } from './certificate';
 import { CertificateError } from './errors';
 import {
   MIN_RSA_BITS,
   authorityKeyIdOf,
   basicConstraintsOf,
-  keyIdOfCertificate,
   keyUsageOf,
   normaliseSerial,
-  parseCertificate,
   rsaPublicKeyOf,
   subjectKeyIdOf,
   subjectOf,
@@ -41,8 +40,12 @@ export interface ValidatedCertificate {
   serialNumber: string;
   notBefore: Date;
   notAfter: Date;
-  /** SHA-256 of the DER SubjectPublicKeyInfo, hex: the envelope's key_id (docs/envelope.md §2). */
+  /** SHA-256 of the DER SubjectPublicKeyInfo, hex: the envelope's key_id (docs/envelope.md §2), for RSA and SM2. */
   keyId: string;
+  /** The certificate key's algorithm: which envelope suite it can receive (rsa → RSA suite, sm2 → GM/T suite). */
+  algorithm: 'rsa' | 'sm2';
+  /** DER SubjectPublicKeyInfo of the certificate key (what an envelope wraps its content key to). */
+  publicKeySpki: Uint8Array;
   /** Common name of the trusted root the certificate chains to. */
   trustedRoot: string;
   /** The path, leaf first, root last, as PEM. */
@@ -53,11 +56,17 @@ const MAX_INTERMEDIATES = 4;
 
 interface Node {
   cert: forge.pki.Certificate;
+  parsed: ParsedCertificate;
   pem: string;
 }
 
+function nodeOf(pem: string, what: string): Node {
+  const parsed = readCertificate(pem, what);
+  return { cert: parsed.forge, parsed, pem };
+}
+
 function parseAll(pems: readonly string[], what: string): Node[] {
-  return pems.map((pem, i) => ({ cert: parseCertificate(pem, `${what} #${i + 1}`), pem }));
+  return pems.map((pem, i) => nodeOf(pem, `${what} #${i + 1}`));
 }
 
 /** A candidate issuer: same name, and, when both carry key ids, the same key id (tells apart CAs of equal names). */
@@ -69,12 +78,8 @@ function mayHaveIssued(issuer: forge.pki.Certificate, child: forge.pki.Certifica
   return !aki || !ski || aki === ski;
 }
 
-function signatureVerifies(issuer: forge.pki.Certificate, child: forge.pki.Certificate): boolean {
-  try {
-    return issuer.verify(child);
-  } catch {
-    return false;
-  }
+function signatureVerifies(issuer: Node, child: Node): boolean {
+  return issuedBy(issuer.parsed, child.parsed);
 }
 
 function commonNameOf(cert: forge.pki.Certificate): string {
@@ -104,13 +109,13 @@ function buildPath(leaf: Node, intermediates: Node[], roots: Node[]): Node[] {
   for (let depth = 0; depth <= MAX_INTERMEDIATES; depth++) {
     const caBelow = path.length - 1;
     const rootCandidates = roots.filter((r) => mayHaveIssued(r.cert, current.cert));
-    const root = rootCandidates.find((r) => signatureVerifies(r.cert, current.cert));
+    const root = rootCandidates.find((r) => signatureVerifies(r, current));
     if (root) {
       assertIsCa(root.cert, current.cert, caBelow);
       return [...path, root];
     }
     const intermediate = intermediates.find(
-      (i) => !path.includes(i) && mayHaveIssued(i.cert, current.cert) && signatureVerifies(i.cert, current.cert),
+      (i) => !path.includes(i) && mayHaveIssued(i.cert, current.cert) && signatureVerifies(i, current),
     );
     if (intermediate) {
       assertIsCa(intermediate.cert, current.cert, caBelow);
@@ -154,10 +159,10 @@ export function validateCertificate(options: ValidateCertificateOptions): Valida
   if (trustedRootPems.length === 0) throw new CertificateError('invalid-input', 'no trusted roots are configured');
   if (Number.isNaN(at.getTime())) throw new CertificateError('invalid-input', '`at` is not a valid date');
 
-  const leaf: Node = { cert: parseCertificate(certificatePem), pem: certificatePem };
+  const leaf = nodeOf(certificatePem, 'the certificate');
   const roots = parseAll(trustedRootPems, 'trusted root');
   const intermediates = parseAll(options.intermediatePems ?? [], 'intermediate certificate');
-  if (rsaPublicKeyOf(leaf.cert).n.bitLength() < MIN_RSA_BITS)
+  if (leaf.parsed.algorithm === 'rsa' && rsaPublicKeyOf(leaf.cert).n.bitLength() < MIN_RSA_BITS)
     throw new CertificateError('malformed', `the certificate's RSA key is shorter than ${MIN_RSA_BITS} bits`);
 
   const leafUsage = keyUsageOf(leaf.cert);
@@ -188,7 +193,9 @@ export function validateCertificate(options: ValidateCertificateOptions): Valida
     serialNumber,
     notBefore: leaf.cert.validity.notBefore,
     notAfter: leaf.cert.validity.notAfter,
-    keyId: keyIdOfCertificate(leaf.cert),
+    keyId: keyIdOf(leaf.parsed),
+    algorithm: leaf.parsed.algorithm,
+    publicKeySpki: leaf.parsed.spki,
     trustedRoot: root ? commonNameOf(root.cert) : '',
     path: path.map((n) => n.pem),
   };

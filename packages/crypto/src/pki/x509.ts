@@ -2,10 +2,10 @@
  * Reading X.509 with node-forge (≥ 1.4.3; see DESIGN.md §4) and the platform's certificate profile.
  * Everything here is portable (node-forge and @noble/hashes; no node:* imports).
  *
- * Extension point for SM2 (GM/T 0015): `publicKeyAlgorithmOfCertificate` reads the SPKI algorithm
- * before node-forge (which understands RSA only) parses the certificate. An SM2 certificate is
- * refused today with `unsupported-algorithm`; the SM2 suite will branch there to its own parser and
- * signature check (sm-crypto-v2), keeping the validation order of validate.ts.
+ * SM2 (GM/T 0015): `publicKeyAlgorithmOfCertificate` reads the SPKI algorithm before node-forge
+ * (which understands RSA only) parses the certificate; certificate.ts branches there to sm2.ts for
+ * SM2 certificates. The helpers below that take a node-forge certificate work for both (for SM2,
+ * node-forge's object carries a stand-in key; the real one is in ParsedCertificate.spki).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import forge from 'node-forge';
@@ -103,11 +103,14 @@ export function publicKeyAlgorithmOfCertificate(pem: string): PublicKeyAlgorithm
   return 'other';
 }
 
-/** Parses an RSA certificate; anything else is `unsupported-algorithm` (SM2 comes later) or `malformed`. */
+/**
+ * Parses an RSA certificate with node-forge; anything else is `unsupported-algorithm` or
+ * `malformed`. Code that accepts SM2 too uses readCertificate (certificate.ts).
+ */
 export function parseCertificate(pem: string, what = 'the certificate'): forge.pki.Certificate {
   const algorithm = publicKeyAlgorithmOfCertificate(pem);
   if (algorithm === 'sm2')
-    throw new CertificateError('unsupported-algorithm', `${what} is an SM2 certificate; SM2 is not supported yet`);
+    throw new CertificateError('unsupported-algorithm', `${what} is an SM2 certificate, which this operation does not take`);
   if (algorithm !== 'rsa') throw new CertificateError('unsupported-algorithm', `${what} does not carry an RSA key`);
   try {
     return forge.pki.certificateFromPem(pem);
@@ -251,9 +254,4 @@ export function samePublicKey(a: { n: forge.jsbn.BigInteger; e: forge.jsbn.BigIn
 /** PKCS#8 ("BEGIN PRIVATE KEY"), which WebCrypto, OpenSSL and node-forge all import. */
 export function privateKeyToPkcs8Pem(privateKey: forge.pki.rsa.PrivateKey): string {
   return forge.pki.privateKeyInfoToPem(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(privateKey)));
-}
-
-/** The SubjectPublicKeyInfo (DER) of an RSA certificate: what an envelope wraps its content key to. */
-export function subjectPublicKeyInfoOf(pem: string, what = 'the certificate'): Uint8Array {
-  return spkiOf(rsaPublicKeyOf(parseCertificate(pem, what)));
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { account } from './account';
 import { organisation } from './organisation';
 import { bytea } from './trace';
@@ -40,7 +40,8 @@ export const certificate = pgTable(
     index('certificate_account_idx').on(t.accountId),
     index('certificate_organisation_idx').on(t.organisationId),
     index('certificate_key_idx').on(t.keyId),
-    index('certificate_issuer_serial_idx').on(t.issuerSha256, t.serial),
+    // A CA never issues one serial twice, so a certificate is registered once.
+    uniqueIndex('certificate_issuer_serial_idx').on(t.issuerSha256, t.serial),
   ],
 );
 

@@ -10,6 +10,13 @@ const fen = z
   .min(0, { error: '金额不能为负 / amounts cannot be negative' })
   .max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * Sealed-bid envelope suites (docs/envelope.md), chosen per section: the international suite, or the
+ * GM/T suite for bidders whose certificates come from national-crypto (国密) CAs (DESIGN.md §4).
+ */
+export const ENVELOPE_SUITES = ['rsa-oaep-sha256/aes-256-gcm-stream', 'sm2/sm4-ctr-hmac-sm3-stream'] as const;
+export type EnvelopeSuite = (typeof ENVELOPE_SUITES)[number];
+
 export const sectionFieldsSchema = z.object({
   name: z.string().trim().min(2, { error: '标段名称至少 2 个字 / the section name needs at least 2 characters' }).max(200),
   estimatedPrice: fen.refine((v) => v > 0, { error: '估算价（预算）应大于 0 / the estimated price (budget) must be positive' }),
@@ -23,6 +30,7 @@ export const sectionFieldsSchema = z.object({
   openingMode: z.enum(['bidderKey', 'bidderAndCustodians']).default('bidderKey'),
   custodianThreshold: z.number().int().min(2).max(9).optional(),
   custodianIds: z.array(z.uuid()).max(9).default([]),
+  envelopeSuite: z.enum(ENVELOPE_SUITES, { error: '加密套件应为 RSA/AES 或 SM2/SM4 / the envelope suite is RSA/AES or SM2/SM4' }).default('rsa-oaep-sha256/aes-256-gcm-stream'),
 });
 
 export const createSectionSchema = z.object({

@@ -1,4 +1,4 @@
-import { SCORING_TEMPLATES, TENDER_METHODS, TRANSACTION_TYPES, type CreateSectionRequest, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
+import { SCORING_TEMPLATES, TENDER_METHODS, TRANSACTION_TYPES, type CreateSectionRequest, type EnvelopeSuite, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { FieldError, hasError } from '../field-error';
@@ -31,6 +31,7 @@ export interface SectionFormValues {
   openingMode: OpeningMode;
   custodianIds: string;
   custodianThreshold: string;
+  envelopeSuite: EnvelopeSuite;
 }
 
 export function emptySectionValues(): SectionFormValues {
@@ -51,6 +52,7 @@ export function emptySectionValues(): SectionFormValues {
     openingMode: 'bidderKey',
     custodianIds: '',
     custodianThreshold: '',
+    envelopeSuite: 'rsa-oaep-sha256/aes-256-gcm-stream',
   };
 }
 
@@ -70,6 +72,7 @@ export function sectionValuesOf(
     openingMode: OpeningMode;
     custodianIds: string[];
     custodianThreshold: number | null;
+    envelopeSuite?: string;
   },
 ): SectionFormValues {
   return {
@@ -89,6 +92,7 @@ export function sectionValuesOf(
     openingMode: section.openingMode,
     custodianIds: section.custodianIds.join('\n'),
     custodianThreshold: section.custodianThreshold === null ? '' : String(section.custodianThreshold),
+    envelopeSuite: section.envelopeSuite === 'sm2/sm4-ctr-hmac-sm3-stream' ? 'sm2/sm4-ctr-hmac-sm3-stream' : 'rsa-oaep-sha256/aes-256-gcm-stream',
   };
 }
 
@@ -111,6 +115,7 @@ const FORM_FIELDS = [
   'section.openingMode',
   'section.custodianIds',
   'section.custodianThreshold',
+  'section.envelopeSuite',
 ];
 
 const bilingual = (key: MessageKey) => ({ zh: translator('zh').t(key), en: translator('en').t(key) });
@@ -166,6 +171,7 @@ export function SectionForm(props: Props) {
       openingMode: values.openingMode,
       custodianIds: custodians ? values.custodianIds.split(/[\s,，]+/).filter(Boolean) : [],
       ...(custodians && values.custodianThreshold !== '' ? { custodianThreshold: Number(values.custodianThreshold) } : {}),
+      envelopeSuite: values.envelopeSuite,
     };
     return Object.keys(local).length > 0 ? { errors: local } : { fields };
   }
@@ -364,6 +370,18 @@ export function SectionForm(props: Props) {
           </div>
         ) : null}
         <FieldError errors={errors} field="section.openingMode" />
+        <div className="radio-group" role="radiogroup" aria-label={t('form.envelopeSuite')}>
+          <span>{t('form.envelopeSuite')}</span>
+          <label className="checkbox">
+            <input type="radio" name="envelopeSuite" value="rsa" checked={values.envelopeSuite === 'rsa-oaep-sha256/aes-256-gcm-stream'} onChange={() => set('envelopeSuite', 'rsa-oaep-sha256/aes-256-gcm-stream')} />
+            {t('suite.rsa')}
+          </label>
+          <label className="checkbox">
+            <input type="radio" name="envelopeSuite" value="sm" checked={values.envelopeSuite === 'sm2/sm4-ctr-hmac-sm3-stream'} onChange={() => set('envelopeSuite', 'sm2/sm4-ctr-hmac-sm3-stream')} />
+            {t('suite.sm')}
+          </label>
+        </div>
+        <FieldError errors={errors} field="section.envelopeSuite" />
       </fieldset>
 
       {summary ? (

@@ -48,6 +48,14 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
                 <tr key={s.id} data-testid="obtained-section" data-section-id={s.id}>
                   <td>
                     <Link to={`/sections/${s.id}`}>{s.name}</Link> <span className="muted mono small">{s.code}</span>
+                    {s.state === 'announced' ? (
+                      <>
+                        {' '}
+                        <Link to={`/w/bidder/sections/${s.id}/bid`} className="button button-small" data-testid="bid-link">
+                          {t('bid.find')}
+                        </Link>
+                      </>
+                    ) : null}
                   </td>
                   <td>
                     <StateBadge state={s.state} />

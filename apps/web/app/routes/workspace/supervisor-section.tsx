@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import type { Route } from './+types/supervisor-section';
+import { BiddersPanel } from '../../components/bidders-panel';
 import { StateBadge } from '../../components/section-bits';
 import { WorkspaceShell } from '../../components/workspace-shell';
 import { useI18n } from '../../i18n/i18n';
@@ -17,20 +18,22 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const me = await requireRole(request, context, 'supervisor');
   const api = serverApi(request, context);
   try {
-    const [detail, downloads] = await Promise.all([
+    const [detail, downloads, bidders] = await Promise.all([
       api.calendar.section.query({ sectionId: params.id }),
       api.calendar.downloads.query({ sectionId: params.id }),
+      // The supervisor also sees when each bid came in.
+      api.tender.bidders.query({ sectionId: params.id }).catch(() => null),
     ]);
-    return { me, detail, downloads, error: null };
+    return { me, detail, downloads, bidders, error: null };
   } catch (error) {
-    return { me, detail: null, downloads: [], error: apiErrorOf(error) ?? { code: 'INTERNAL', zh: '无法加载标段', en: 'Could not load the section' } };
+    return { me, detail: null, downloads: [], bidders: null, error: apiErrorOf(error) ?? { code: 'INTERNAL', zh: '无法加载标段', en: 'Could not load the section' } };
   }
 }
 
 export default function SupervisorSection({ loaderData }: Route.ComponentProps) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { me, detail, downloads, error } = loaderData;
+  const { me, detail, downloads, bidders, error } = loaderData;
   return (
     <WorkspaceShell me={me} title={detail ? detail.section.name : t('supervision.section')}>
       <p className="breadcrumb">
@@ -49,6 +52,7 @@ export default function SupervisorSection({ loaderData }: Route.ComponentProps) 
               <Link to={`/w/supervisor/trace?targetId=${detail.section.id}`}>{t('supervision.trace')} →</Link>
             </p>
           </section>
+          <BiddersPanel bidders={bidders} withTimes />
           <section className="panel" data-testid="downloads">
             <h2>{t('supervision.downloads')}</h2>
             <p className="muted small">{t('supervision.downloadsHint')}</p>

@@ -1,5 +1,6 @@
 import { data, Link, useRevalidator } from 'react-router';
 import type { Route } from './+types/tender-section';
+import { BiddersPanel } from '../../components/bidders-panel';
 import { priceLabelKey, ScoringSummary, StateBadge, Time, useLabels } from '../../components/section-bits';
 import { AmendmentPanel, CancelPanel, ObjectionsPanel, QuestionsPanel } from '../../components/tender/clarify-panels';
 import { DocumentsPanel } from '../../components/tender/documents-panel';
@@ -18,8 +19,11 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const role = url.pathname.split('/')[2] === 'agency' ? ('agency' as const) : ('tenderer' as const);
   const me = await requireRole(request, context, role);
   try {
-    const detail = await serverApi(request, context).tender.get.query({ sectionId: params.sectionId });
-    return { me, role, detail, created: url.searchParams.has('created'), now: new Date().toISOString() };
+    const api = serverApi(request, context);
+    const detail = await api.tender.get.query({ sectionId: params.sectionId });
+    // Who has a bid in (names and status only): from publication on.
+    const bidders = detail.section.state === 'draft' ? null : await api.tender.bidders.query({ sectionId: params.sectionId }).catch(() => null);
+    return { me, role, detail, bidders, created: url.searchParams.has('created'), now: new Date().toISOString() };
   } catch (error) {
     const app = apiErrorOf(error);
     if (app?.code === 'NOT_FOUND' || app?.code === 'INVALID_INPUT') throw data(null, { status: 404 });
@@ -34,7 +38,7 @@ export default function OwnSection({ loaderData }: Route.ComponentProps) {
   const { t } = i18n;
   const labels = useLabels();
   const revalidator = useRevalidator();
-  const { me, role, detail, created, now } = loaderData;
+  const { me, role, detail, bidders, created, now } = loaderData;
   const { section, project, notices } = detail;
   const draft = section.state === 'draft';
   const announced = section.state === 'announced';
@@ -100,6 +104,8 @@ export default function OwnSection({ loaderData }: Route.ComponentProps) {
           <div>
             <dt>{t('detail.openingMode')}</dt>
             <dd>{section.openingMode === 'bidderAndCustodians' ? t('opening.custodians') : t('opening.bidderKey')}</dd>
+            <dt>{t('form.envelopeSuite')}</dt>
+            <dd>{section.envelopeSuite === 'sm2/sm4-ctr-hmac-sm3-stream' ? t('suite.sm') : t('suite.rsa')}</dd>
           </div>
           <div>
             <dt>{t('detail.scoring')}</dt>
@@ -113,6 +119,8 @@ export default function OwnSection({ loaderData }: Route.ComponentProps) {
       </section>
 
       <DocumentsPanel detail={detail} />
+
+      {draft ? null : <BiddersPanel bidders={bidders} withTimes={false} />}
 
       {draft ? (
         <>

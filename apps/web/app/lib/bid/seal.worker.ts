@@ -1,0 +1,147 @@
+/**
+ * Seals a bid in a Web Worker (DESIGN.md §4: sealing happens on the bidder's side): the bid bundle
+ * (ZIP of the opening schedule and the bidder's files) streams from the chosen files through
+ * sealEnvelope into a file of the Origin Private File System. Nothing is held whole in memory, and
+ * the envelope survives a reload or a closed laptop, so the upload can resume from it later.
+ *
+ * One request per worker: the page starts a worker, sends one message, and terminates it after
+ * the answer, so no key or plaintext lingers in a long-lived thread.
+ */
+import { fromPkcs12, openEnvelope, portableBackend, sealEnvelope, sm2PrivateKeyFromPkcs8, SUPPORTED_SUITES, type EnvelopePrivateKey, type EnvelopeSuiteId } from '@ggzy/crypto';
+import { createBidBundle, openBidBundle } from '@ggzy/domain/bid';
+import { base64ToBytes, hexOf, opfsDirectory, pemToDer } from './bytes';
+import { failureOf, type OpenRequest, type SealReply, type SealRequest } from './protocol';
+
+// This module runs as a dedicated worker; the app's TypeScript lib is the DOM's, whose postMessage
+// takes the same arguments here.
+const post = (reply: SealReply) => self.postMessage(reply);
+
+/** Progress at most every 80 ms: enough for a smooth bar, without flooding the page with renders. */
+const PROGRESS_INTERVAL_MS = 80;
+
+const tooLarge = (max: number) => Object.assign(new Error(`the envelope would exceed ${max} bytes`), { name: 'SizeError', code: 'too-large' });
+
+async function seal(request: SealRequest): Promise<void> {
+  const bundle = createBidBundle({
+    openingSchedule: request.schedule,
+    files: request.files.map((f) => ({ part: f.part, name: f.name, size: f.file.size, stream: f.file.stream() })),
+  });
+  const totalBytes = bundle.size;
+  // The section's suite: an envelope library that cannot produce it must say so, not seal another.
+  if (!SUPPORTED_SUITES.includes(request.suite)) {
+    throw Object.assign(new Error(`unsupported suite ${request.suite}`), { name: 'EnvelopeError', code: 'unsupported-suite' });
+  }
+  // The envelope is larger than the bundle: refuse at once rather than after minutes of sealing.
+  if (totalBytes > request.maxEnvelopeBytes) throw tooLarge(request.maxEnvelopeBytes);
+  let lastPost = 0;
+  const sealed = await sealEnvelope({
+    plaintext: bundle.bytes,
+    recipients: request.recipients.map((r) => ({ role: r.role, publicKey: base64ToBytes(r.publicKeySpki) })),
+    metadata: request.metadata,
+    chunkSize: request.chunkSize,
+    suite: request.suite as EnvelopeSuiteId,
+    onProgress: (p) => {
+      const now = performance.now();
+      if (now - lastPost < PROGRESS_INTERVAL_MS && p.plaintextBytes < totalBytes) return;
+      lastPost = now;
+      post({ type: 'progress', plaintextBytes: p.plaintextBytes, totalBytes, envelopeBytes: p.envelopeBytes });
+    },
+  });
+
+  // The synchronous access handle exists only in workers and is the fast way to write OPFS files.
+  const directory = await opfsDirectory();
+  const handle = await directory.getFileHandle(request.opfsName, { create: true });
+  const access = await handle.createSyncAccessHandle();
+  try {
+    access.truncate(0);
+    let at = 0;
+    for await (const piece of sealed.bytes) {
+      if (at + piece.length > request.maxEnvelopeBytes) throw tooLarge(request.maxEnvelopeBytes);
+      access.write(piece, { at });
+      at += piece.length;
+    }
+    access.flush();
+  } catch (error) {
+    access.close();
+    // Nothing half-written may be mistaken for a sealed bid later.
+    await directory.removeEntry(request.opfsName).catch(() => {});
+    throw error;
+  }
+  access.close();
+  const summary = await sealed.summary;
+  post({ type: 'progress', plaintextBytes: totalBytes, totalBytes, envelopeBytes: summary.envelopeBytes });
+  post({
+    type: 'done',
+    summary: {
+      opfsName: request.opfsName,
+      suite: sealed.header.suite,
+      ciphertextSha256: summary.ciphertextSha256,
+      envelopeBytes: summary.envelopeBytes,
+      plaintextBytes: summary.plaintextBytes,
+      chunks: summary.chunks,
+    },
+  });
+}
+
+/** The recipient key inside a PKCS#12 file, for either suite: SM2 (GM/T) or RSA-OAEP. */
+async function envelopeKeyOf(p12: Uint8Array, password: string): Promise<EnvelopePrivateKey> {
+  const der = pemToDer(fromPkcs12(p12, password).privateKeyPem);
+  try {
+    return sm2PrivateKeyFromPkcs8(der);
+  } catch {
+    return crypto.subtle.importKey('pkcs8', der, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['decrypt']);
+  }
+}
+
+/**
+ * Opens an envelope with a PKCS#12 key and reports what came out: the plaintext's SHA-256, the
+ * bundle's entries and its opening schedule. The bidder's self-check (解密自检): a bid that cannot
+ * be decrypted at the opening is the bidder's loss (电子招标投标办法 art. 31), so it can make sure
+ * before uploading, also for an envelope sealed elsewhere (the CLI). The plaintext goes to a
+ * scratch file in OPFS, read back in pieces and deleted: a large bid never sits in memory.
+ */
+async function open(request: OpenRequest): Promise<void> {
+  const privateKey = await envelopeKeyOf(request.p12, request.password);
+  const directory = await opfsDirectory();
+  const source = 'file' in request.envelope ? request.envelope.file : await (await directory.getFileHandle(request.envelope.opfsName)).getFile();
+  const scratchName = `check-${crypto.randomUUID()}.tmp`;
+  const scratch = await directory.getFileHandle(scratchName, { create: true });
+  try {
+    const access = await scratch.createSyncAccessHandle();
+    const digest = portableBackend.sha256();
+    let plaintextBytes = 0;
+    try {
+      for await (const part of openEnvelope({ envelope: source.stream(), key: { privateKey } })) {
+        await digest.update(part);
+        access.write(part, { at: plaintextBytes });
+        plaintextBytes += part.length;
+      }
+      access.flush();
+    } finally {
+      access.close();
+    }
+    const plaintext = await scratch.getFile();
+    // A plaintext that is not a bid bundle (a single file sealed with `ggzy seal`) lists no entries.
+    const bundle = await openBidBundle({
+      size: plaintext.size,
+      read: async (offset, length) => new Uint8Array(await plaintext.slice(offset, offset + length).arrayBuffer()),
+    }).catch(() => null);
+    post({
+      type: 'opened',
+      plaintextBytes,
+      sha256: hexOf(await digest.digest()),
+      entries: bundle ? bundle.entries.map((e) => e.path) : [],
+      schedule: bundle ? bundle.openingSchedule : null,
+    });
+  } finally {
+    await directory.removeEntry(scratchName).catch(() => {});
+  }
+}
+
+self.onmessage = (event: MessageEvent<SealRequest | OpenRequest>) => {
+  const request = event.data;
+  const run = request.type === 'seal' ? seal(request) : open(request);
+  run.catch((error: unknown) => post({ type: 'error', failure: failureOf(error) }));
+};
+
+export {};

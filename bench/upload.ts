@@ -1,0 +1,232 @@
+/**
+ * Sealed-bid uploads under a deadline rush (DESIGN.md §6: hundreds of bidders uploading in the last
+ * minutes): N bidder companies, each with a certificate, upload a sealed envelope concurrently
+ * through the real API process over HTTP (tus, 16 MiB PATCHes like the CLI) into the disk store,
+ * then all submit at the same instant. Beside it, the raw write rate of the same bytes with fs
+ * (fsynced, as the store does) in the same run.
+ */
+import { announcedSection, createBidders, signedSubmit, testPlatformCa, type TestBidder } from '@ggzy/api/testing';
+import { verifyReceipt, type Receipt } from '@ggzy/api';
+import { sealEnvelope, type SealSummary } from '@ggzy/crypto';
+import { nodeBackend } from '@ggzy/crypto/node';
+import { bid, eq, executeRows, sql, and } from '@ggzy/db';
+import { createTestDatabase } from '@ggzy/db/testing';
+import { seedDemo } from '@ggzy/api';
+import { spawn } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));
+const PATCH_BYTES = 16 * 2 ** 20;
+
+export interface UploadFigures {
+  bidders: number;
+  envelopeBytes: number;
+  uploadSeconds: number;
+  uploadMBps: number;
+  rawMBps: number;
+  bidsLost: number;
+  receiptsValid: number;
+  submitP50: number;
+  submitP99: number;
+  submitMax: number;
+  submitWallMs: number;
+  /** PATCHes that failed on the network and were resumed from the server's offset. */
+  resumed: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function sealTo(file: string, bidder: TestBidder, sectionCode: string, plaintextBytes: number) {
+  const spki = new X509Certificate(bidder.certificatePem).publicKey.export({ type: 'spki', format: 'der' });
+  async function* plaintext() {
+    for (let left = plaintextBytes; left > 0; left -= 2 ** 20) yield randomBytes(Math.min(2 ** 20, left));
+  }
+  const sealed = await sealEnvelope({
+    plaintext: plaintext(),
+    recipients: [{ role: 'bidder', publicKey: new Uint8Array(spki) }],
+    metadata: { bidder: bidder.creditCode, section: sectionCode },
+    backend: nodeBackend,
+  });
+  await pipeline(Readable.from(sealed.bytes), createWriteStream(file));
+  return sealed.summary;
+}
+
+function startApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  // API_CPU_PROFILE=<folder>: the API process writes a V8 CPU profile there when it stops.
+  const profile = process.env.API_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const line = output.split('\n').find((l) => l.includes('API listening'));
+      if (!line) return;
+      clearInterval(timer);
+      const url = (JSON.parse(line) as { url: string }).url;
+      resolve({
+        url,
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    }, 50);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`the API exited (${code}): ${output}`));
+    });
+  });
+}
+
+let resumed = 0;
+
+/**
+ * One bidder's upload as the CLI does it: create, then PATCHes of 16 MiB streamed from the file; a
+ * PATCH that fails on the network is resumed from the offset the server reports (HEAD), as
+ * tus-js-client does.
+ */
+async function upload(base: string, bidder: TestBidder, sectionId: string, file: string, size: number): Promise<string> {
+  const headers = { cookie: bidder.cookie, 'x-csrf-token': 'bench-csrf', 'tus-resumable': '1.0.0' };
+  const created = await fetch(`${base}/api/uploads`, {
+    method: 'POST',
+    headers: { ...headers, 'upload-length': String(size), 'upload-metadata': `sectionId ${Buffer.from(sectionId).toString('base64')}` },
+  });
+  if (created.status !== 201) throw new Error(`create: ${created.status} ${await created.text()}`);
+  const url = new URL(created.headers.get('location')!, base).toString();
+  let offset = 0;
+  for (let failures = 0; offset < size; ) {
+    const end = Math.min(size, offset + PATCH_BYTES);
+    try {
+      const response = await fetch(url, {
+        method: 'PATCH',
+        signal: AbortSignal.timeout(300_000),
+        headers: { ...headers, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', 'content-length': String(end - offset) },
+        body: Readable.toWeb(createReadStream(file, { start: offset, end: end - 1 })) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      if (response.status !== 204) throw new Error(`patch: ${response.status} ${await response.text()}`);
+      offset = Number(response.headers.get('upload-offset'));
+    } catch (error) {
+      if (++failures > 3) throw error;
+      resumed++;
+      await new Promise((r) => setTimeout(r, 500 * failures));
+      const head = await fetch(url, { method: 'HEAD', headers });
+      offset = Number(head.headers.get('upload-offset'));
+    }
+  }
+  return url.split('/').at(-1)!;
+}
+
+export async function measureUploads(options: { bidders: number; envelopeMiB: number }): Promise<UploadFigures> {
+  const database = await createTestDatabase({ max: 8 });
+  const dir = await mkdtemp(join(tmpdir(), 'ggzy-bench-upload-'));
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  try {
+    const db = database.db;
+    await seedDemo(db);
+    const ca = await testPlatformCa();
+    await mkdir(join(dir, 'keys'), { recursive: true });
+    await writeFile(join(dir, 'keys', 'ca.key.pem'), ca.privateKeyPem);
+    await writeFile(join(dir, 'keys', 'ca.cert.pem'), ca.certificatePem);
+    const section = await announcedSection(db, { deadlineIn: '3 hours' });
+    console.log(`  making ${options.bidders} bidder companies with certificates …`);
+    const bidders = await createBidders({ db, pki: { ca, trustedRootsPem: [] } }, options.bidders);
+
+    console.log(`  sealing ${options.bidders} envelopes of ${options.envelopeMiB} MiB …`);
+    await mkdir(join(dir, 'envelopes'));
+    const plaintextBytes = options.envelopeMiB * 2 ** 20 - 2048;
+    const files = bidders.map((_, i) => join(dir, 'envelopes', `${i}.ggzy`));
+    const summaries: SealSummary[] = [];
+    for (let i = 0; i < bidders.length; i += 2) {
+      summaries.push(...(await Promise.all(bidders.slice(i, i + 2).map((b, k) => sealTo(files[i + k]!, b, section.code, plaintextBytes)))));
+    }
+    const envelopeBytes = summaries.reduce((n, s) => n + s.envelopeBytes, 0);
+
+    api = await startApi({
+      DATABASE_URL: database.url!,
+      DATA_DIR: join(dir, 'api'),
+      API_PORT: '0',
+      SEED_DEMO: 'false',
+      CA_KEY_FILE: join(dir, 'keys', 'ca.key.pem'),
+      CA_CERT_FILE: join(dir, 'keys', 'ca.cert.pem'),
+      CHECKPOINT_KEY: randomBytes(32).toString('base64'),
+      RECEIPT_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'info',
+    });
+
+    console.log('  uploading concurrently through tus …');
+    resumed = 0;
+    const uploadStart = performance.now();
+    const uploadIds = await Promise.all(bidders.map((b, i) => upload(api!.url, b, section.id, files[i]!, summaries[i]!.envelopeBytes)));
+    const uploadSeconds = (performance.now() - uploadStart) / 1000;
+
+    console.log('  the same bytes written with fs (fsynced) …');
+    await mkdir(join(dir, 'raw'));
+    const rawStart = performance.now();
+    await Promise.all(
+      files.map(async (file, i) => {
+        const target = join(dir, 'raw', `${i}`);
+        await pipeline(createReadStream(file), createWriteStream(target));
+        const handle = await open(target, 'r+');
+        await handle.sync();
+        await handle.close();
+      }),
+    );
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+
+    console.log('  submitting all at once …');
+    const requests = bidders.map((b, i) =>
+      signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId: uploadIds[i]!, ciphertextSha256: summaries[i]!.ciphertextSha256, envelopeBytes: summaries[i]!.envelopeBytes }),
+    );
+    const latencies: number[] = [];
+    const submitStart = performance.now();
+    const receipts = await Promise.all(
+      requests.map(async (request, i) => {
+        const t = performance.now();
+        const response = await fetch(`${api!.url}/api/trpc/bidding.submit`, {
+          method: 'POST',
+          headers: { cookie: bidders[i]!.cookie, 'x-csrf-token': 'bench-csrf', 'content-type': 'application/json' },
+          body: JSON.stringify(request),
+        });
+        const body = (await response.json()) as { result?: { data: Receipt } };
+        latencies.push(performance.now() - t);
+        return body.result?.data ?? null;
+      }),
+    );
+    const submitWallMs = performance.now() - submitStart;
+
+    const key = (await (await fetch(`${api.url}/api/receipts/key`)).json()) as { publicKey: string };
+    const publicKey = new Uint8Array(Buffer.from(key.publicKey, 'base64'));
+    const receiptsValid = receipts.filter((r, i) => r && verifyReceipt(r, publicKey) && r.body.ciphertextSha256 === summaries[i]!.ciphertextSha256).length;
+    const counted = await db.select().from(bid).where(and(eq(bid.sectionId, section.id), eq(bid.status, 'submitted')));
+    const [stored] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from bid_upload where section_id = ${section.id} and completed_at is not null and inspection_error is null`);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      bidders: options.bidders,
+      envelopeBytes,
+      uploadSeconds,
+      uploadMBps: envelopeBytes / 1e6 / uploadSeconds,
+      rawMBps: envelopeBytes / 1e6 / rawSeconds,
+      bidsLost: options.bidders - Math.min(counted.length, stored!.n),
+      receiptsValid,
+      submitP50: percentile(sorted, 50),
+      submitP99: percentile(sorted, 99),
+      submitMax: sorted.at(-1)!,
+      submitWallMs,
+      resumed,
+    };
+  } finally {
+    await api?.stop();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The transaction of docs/sealed-bids.md §5, with group commit. Every submit and withdrawal of a
+ * section takes the section's row lock (the lock the deadline's close takes), so they are serialised
+ * by design. Under a deadline rush each would wait for the one before it to lock, write and commit;
+ * instead, the submissions that arrive while a transaction for the same section is running are
+ * recorded together by the next one: one lock, one reading of the database clock after it, set-based
+ * writes, one commit. Each still gets its own submission row, trace entry and receipt, and each is
+ * checked on its own (a refusal of one changes nothing for the others).
+ */
+import type { TraceActor, TraceEvent } from '@ggzy/audit';
+import { and, bid, bidSubmission, eq, inArray, or, sql, traceEntry, type Database, type Transaction } from '@ggzy/db';
+import { AppError, isAppError } from '@ggzy/domain';
+import { randomUUID } from 'node:crypto';
+import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
+
+export interface SubmissionRequest {
+  kind: 'submit' | 'withdraw';
+  sectionId: string;
+  organisationId: string;
+  accountId: string;
+  actor: TraceActor;
+  /** The exact signed text and its signature. */
+  message: string;
+  signature: Uint8Array;
+  certificateId: string;
+  uploadId: string | null;
+  ciphertextSha256: string | null;
+  envelopeBytes: number | null;
+}
+
+export interface Recorded {
+  submissionId: string;
+  traceEntryId: number;
+}
+
+const MAX_BATCH = 500;
+
+const replayed = (kind: SubmissionRequest['kind']) =>
+  kind === 'submit'
+    ? new AppError(
+        'CONFLICT',
+        { zh: '该上传已经提交过，且已被替换或撤回；如需再次投标，请重新上传投标文件', en: 'This upload was submitted before and has since been replaced or withdrawn; upload the bid again to bid again' },
+        { reason: 'replayed' },
+      )
+    : new AppError('CONFLICT', { zh: '该撤回消息已经使用过', en: 'This withdrawal message has been used already' }, { reason: 'replayed' });
+
+const nothingToWithdraw = () =>
+  new AppError('CONFLICT', { zh: '本单位在该标段没有可撤回的投标', en: 'Your company has no bid in this section to withdraw' }, { reason: 'nothing-to-withdraw' });
+
+/** The row appendTrace (@ggzy/audit) writes, for a multi-row insert. */
+function traceRow(actor: TraceActor, event: TraceEvent) {
+  return {
+    actorId: actor.actorId ?? null,
+    actorName: actor.actorName ?? null,
+    organisationId: actor.organisationId ?? null,
+    role: actor.role ?? null,
+    requestId: actor.requestId ?? null,
+    ip: actor.ip ?? null,
+    userAgent: actor.userAgent ?? null,
+    action: event.action,
+    outcome: event.outcome ?? ('ok' as const),
+    targetType: event.targetType ?? null,
+    targetId: event.targetId ?? null,
+    digests: event.digests ?? {},
+    details: event.details ?? {},
+  };
+}
+
+interface Known {
+  id: string;
+  organisationId: string;
+  kind: SubmissionRequest['kind'];
+  uploadId: string | null;
+  signedMessage: string;
+}
+
+/** Records one batch in one transaction; the outcome of each request, in order. */
+async function recordBatch(db: Database, sectionId: string, requests: SubmissionRequest[]): Promise<Array<Recorded | AppError>> {
+  const outcomes: Array<{ submissionId: string } | AppError> = [];
+  const late: Array<{ request: SubmissionRequest; error: AppError }> = [];
+  const traceIds = new Map<string, number>();
+  await db.transaction(async (tx: Transaction) => {
+    const section = await readSection(tx, sectionId, { lock: true });
+    if (!section) {
+      for (const _ of requests) outcomes.push(new AppError('NOT_FOUND', { zh: '没有这个标段', en: 'No such section' }));
+      return;
+    }
+    // Read after the lock: what committed before it (the close, other submits) is seen.
+    const now = await databaseClock(tx);
+    const organisations = [...new Set(requests.map((r) => r.organisationId))];
+    const uploads = requests.flatMap((r) => (r.uploadId ? [r.uploadId] : []));
+    const messages = requests.filter((r) => r.kind === 'withdraw').map((r) => r.message);
+    const current = new Map(
+      (await tx.select().from(bid).where(and(eq(bid.sectionId, sectionId), inArray(bid.organisationId, organisations)))).map((b) => [b.organisationId, { status: b.status, submissionId: b.submissionId }]),
+    );
+    const matching = [...(uploads.length ? [inArray(bidSubmission.uploadId, uploads)] : []), ...(messages.length ? [inArray(bidSubmission.signedMessage, messages)] : [])];
+    const known: Known[] = await tx
+      .select({ id: bidSubmission.id, organisationId: bidSubmission.organisationId, kind: bidSubmission.kind, uploadId: bidSubmission.uploadId, signedMessage: bidSubmission.signedMessage, traceEntryId: bidSubmission.traceEntryId })
+      .from(bidSubmission)
+      .where(and(eq(bidSubmission.sectionId, sectionId), inArray(bidSubmission.organisationId, organisations), or(...matching)));
+    for (const k of known as Array<Known & { traceEntryId: number }>) traceIds.set(k.id, k.traceEntryId);
+
+    const fresh: Array<{ request: SubmissionRequest; submissionId: string; replaces: string | null }> = [];
+    for (const request of requests) {
+      // The same signed request twice (a retry, or a replay) never makes a second submission: a
+      // submit is one per upload, a withdrawal one per signed message. If it still counts, answer it.
+      const previous = known.find(
+        (k) => k.organisationId === request.organisationId && k.kind === request.kind && (request.kind === 'submit' ? k.uploadId === request.uploadId : k.signedMessage === request.message),
+      );
+      const counting = current.get(request.organisationId);
+      if (previous) {
+        outcomes.push(counting?.submissionId === previous.id ? { submissionId: previous.id } : replayed(request.kind));
+        continue;
+      }
+      if (!takesBids(section.state, section.deadline, now)) {
+        try {
+          assertTakesBids(section, now);
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          outcomes.push(error);
+          if (error.details.reason === 'deadline-passed') late.push({ request, error });
+        }
+        continue;
+      }
+      if (request.kind === 'withdraw' && counting?.status !== 'submitted') {
+        outcomes.push(nothingToWithdraw());
+        continue;
+      }
+      const submissionId = randomUUID();
+      fresh.push({ request, submissionId, replaces: counting?.submissionId ?? null });
+      current.set(request.organisationId, { status: request.kind === 'submit' ? 'submitted' : 'withdrawn', submissionId });
+      known.push({ id: submissionId, organisationId: request.organisationId, kind: request.kind, uploadId: request.uploadId, signedMessage: request.message });
+      outcomes.push({ submissionId });
+    }
+    if (fresh.length === 0) return;
+
+    const traced = await tx
+      .insert(traceEntry)
+      .values(
+        fresh.map(({ request, submissionId, replaces }) =>
+          traceRow(request.actor, {
+            action: `bid.${request.kind}`,
+            targetType: 'section',
+            targetId: sectionId,
+            digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
+            details: {
+              submission: submissionId,
+              receivedAt: now.toISOString(),
+              ...(request.uploadId ? { upload: request.uploadId, envelopeBytes: String(request.envelopeBytes) } : {}),
+              ...(replaces ? { replaces } : {}),
+            },
+          }),
+        ),
+      )
+      .returning({ id: traceEntry.id, submission: sql<string>`${traceEntry.details}->>'submission'` });
+    for (const t of traced) traceIds.set(t.submission, t.id);
+    await tx.insert(bidSubmission).values(
+      fresh.map(({ request, submissionId }) => ({
+        id: submissionId,
+        sectionId,
+        organisationId: request.organisationId,
+        accountId: request.accountId,
+        kind: request.kind,
+        uploadId: request.uploadId,
+        ciphertextSha256: request.ciphertextSha256,
+        envelopeBytes: request.envelopeBytes,
+        signedMessage: request.message,
+        signature: request.signature,
+        certificateId: request.certificateId,
+        receivedAt: now,
+        traceEntryId: traceIds.get(submissionId)!,
+      })),
+    );
+    // The bid that counts: the latest submission of each company in this batch.
+    const counted = [...new Map(fresh.map((f) => [f.request.organisationId, f])).values()];
+    await tx
+      .insert(bid)
+      .values(
+        counted.map(({ request, submissionId }) => ({
+          sectionId,
+          organisationId: request.organisationId,
+          status: request.kind === 'submit' ? ('submitted' as const) : ('withdrawn' as const),
+          submissionId,
+          updatedAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [bid.sectionId, bid.organisationId],
+        set: { status: sql`excluded.status`, submissionId: sql`excluded.submission_id`, updatedAt: sql`excluded.updated_at` },
+      });
+  });
+  // A late attempt changes nothing, but it is evidence: the log keeps it (after the transaction).
+  if (late.length) {
+    await db.insert(traceEntry).values(
+      late.map(({ request, error }) =>
+        traceRow(request.actor, {
+          action: `bid.${request.kind}`,
+          outcome: 'denied',
+          targetType: 'section',
+          targetId: sectionId,
+          digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
+          details: { reason: 'deadline-passed', at: String(error.details.at), deadline: String(error.details.deadline), ...(request.uploadId ? { upload: request.uploadId } : {}) },
+        }),
+      ),
+    );
+  }
+  return outcomes.map((o) => (isAppError(o) ? o : { submissionId: o.submissionId, traceEntryId: traceIds.get(o.submissionId)! }));
+}
+
+interface Waiting {
+  request: SubmissionRequest;
+  resolve(recorded: Recorded): void;
+  reject(error: unknown): void;
+}
+
+interface SectionQueue {
+  waiting: Waiting[];
+  running: boolean;
+}
+
+const queues = new WeakMap<Database, Map<string, SectionQueue>>();
+
+async function drain(db: Database, sectionId: string, queue: SectionQueue, sections: Map<string, SectionQueue>): Promise<void> {
+  // Whatever arrives while a batch is being written waits here for the next one.
+  while (queue.waiting.length > 0) {
+    const batch = queue.waiting.splice(0, MAX_BATCH);
+    try {
+      const outcomes = await recordBatch(db, sectionId, batch.map((w) => w.request));
+      batch.forEach((w, i) => {
+        const outcome = outcomes[i]!;
+        if (isAppError(outcome)) w.reject(outcome);
+        else w.resolve(outcome);
+      });
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+  queue.running = false;
+  sections.delete(sectionId);
+}
+
+/**
+ * Records a submit or withdrawal (checks already done outside: certificate, signature, upload), in the
+ * next transaction of its section. Resolves once committed; rejects with the reason it was refused.
+ */
+export function recordSubmission(db: Database, request: SubmissionRequest): Promise<Recorded> {
+  let sections = queues.get(db);
+  if (!sections) queues.set(db, (sections = new Map()));
+  let queue = sections.get(request.sectionId);
+  if (!queue) sections.set(request.sectionId, (queue = { waiting: [], running: false }));
+  const recorded = new Promise<Recorded>((resolve, reject) => queue.waiting.push({ request, resolve, reject }));
+  if (!queue.running) {
+    queue.running = true;
+    // Start on the next turn of the event loop, so that what arrives with this request goes with it.
+    setImmediate(() => void drain(db, request.sectionId, queue, sections));
+  }
+  return recorded;
+}
+

@@ -1,0 +1,11 @@
+/**
+ * `@ggzy/crypto/node`: the envelope on Node's native OpenSSL, for the CLI, the server and the
+ * benchmarks. Browsers and Web Workers use the portable default and never load this entry.
+ *
+ *   import { sealEnvelope } from '@ggzy/crypto';
+ *   import { nodeBackend, readFileForSealing } from '@ggzy/crypto/node';
+ *   await sealEnvelope({ plaintext: readFileForSealing(path), recipients, backend: nodeBackend });
+ */
+export { createNodeBackend, nodeBackend, type NodeBackendOptions } from './backend';
+export { offThreadSha256 } from './hash-worker';
+export { readFileForSealing } from './file-source';
