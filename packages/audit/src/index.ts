@@ -6,3 +6,4 @@ export * from './sequence';
 export * from './proofs';
 export * from './entries';
 export * from './verify';
+export { rowToLeafEntry } from './row';

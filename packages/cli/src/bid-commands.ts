@@ -127,7 +127,7 @@ export function registerBidCommands(program: Command): void {
     .option('--key <file>', 'the receipt public key to trust ({ keyId, publicKey }); alone, verification is offline')
     .option('--api <url>', 'the platform API: check the trace log too (and take the key from it unless --key)')
     .option('--log-key <verifierKey>', 'the checkpoint verifier key to trust (default: the platform’s)')
-    .option('--user <name>', 'an account that may read the trace log (the supervisor), to compare the entry itself')
+    .option('--user <name>', 'the bidder account (its own entry) or the supervisor, to compare the trace entry itself')
     .option('--password <password>', 'its password (or GGZY_PASSWORD)')
     .action((file: string, o: { key?: string; api?: string; logKey?: string; user?: string; password?: string }) =>
       run(async () => {
@@ -145,7 +145,7 @@ export function registerBidCommands(program: Command): void {
           const report = await verifyReceiptInLog(session, receipt, { logKey: o.logKey, canReadEntries: Boolean(o.user) });
           say(`✓ 追溯日志第 ${receipt.body.traceIndex} 条记录已包含在签名检查点（规模 ${report.checkpointSize}）中 / trace entry ${receipt.body.traceIndex} is included in the signed checkpoint of size ${report.checkpointSize}`);
           if (report.entryChecked) say(`✓ 该记录即本次${receipt.body.kind === 'submit' ? '递交' : '撤回'} / the entry is this bid.${receipt.body.kind}`);
-          else note('! 未核对记录内容：需可读取追溯日志的账号（--user）/ the entry itself was not compared: that needs an account allowed to read the trace log (--user)');
+          else note('! 未核对记录内容：请以投标人本人或监督账号登录（--user）/ the entry itself was not compared: sign in as the bidder or the supervisor (--user)');
         } finally {
           if (o.user) await session.logout();
         }

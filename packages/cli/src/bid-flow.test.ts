@@ -129,6 +129,9 @@ describe('ggzy: enrol, seal, upload (resumed), submit, verify-receipt against a 
     expect(verified.stdout).toMatch(/✓ 回执签名有效[\s\S]*✓ 追溯日志第 \d+ 条记录已包含在签名检查点/);
     const audited = await ggzy(['verify-receipt', at('receipt.json'), '--api', api.url, '--user', 'supervisor']);
     expect(audited.stdout).toContain('✓ 该记录即本次递交 / the entry is this bid.submit');
+    // The bidder itself can compare its own entry too (bidding.traceEntry), without the supervisor.
+    const own = await ggzy(['verify-receipt', at('receipt.json'), ...online()]);
+    expect(own.stdout).toContain('✓ 该记录即本次递交 / the entry is this bid.submit');
 
     receipt.body.envelopeBytes += 1;
     await writeFile(at('tampered.json'), JSON.stringify(receipt));

@@ -96,7 +96,14 @@ export async function verifyReceiptInLog(session: Session, receipt: Receipt, opt
   }
   if (!options.canReadEntries) return { checkpointSize: checkpoint.size, entryChecked: false };
 
-  const [entry] = await session.query('log.entries', { fromSeq: body.traceIndex, limit: 1 }, traceEntries);
+  // The bidder reads its own entry (bidding.traceEntry); the supervisor reads any (log.entries).
+  let entry: Entry | undefined;
+  try {
+    [entry] = await session.query('bidding.traceEntry', { submissionId: body.submissionId }, traceEntries.element.transform((e) => [e]));
+  } catch (error) {
+    if (!(error instanceof TRPCClientError)) throw error;
+    [entry] = await session.query('log.entries', { fromSeq: body.traceIndex, limit: 1 }, traceEntries);
+  }
   if (!entry || entry.seq !== body.traceIndex) throw new CliError(`追溯日志中没有第 ${body.traceIndex} 条记录 / trace entry ${body.traceIndex} is missing`);
   if (!equalHashes(leafHashOfEntry(entry), leafHash)) {
     throw new CliError(`第 ${body.traceIndex} 条记录的内容与已签名的日志不符 / trace entry ${body.traceIndex} does not match the signed log (leaf ${toHex(leafHashOfEntry(entry))})`);

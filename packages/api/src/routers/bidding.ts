@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { getOwnTraceEntry } from '../bidding/own-trace-entry';
 import { getSealingInfo } from '../bidding/sealing-info';
 import { submitBid, withdrawBid } from '../bidding/submit';
 import { getOwnReceipt, listOwnSubmissions } from '../bidding/submissions';
@@ -46,4 +47,9 @@ export const biddingRouter = router({
   receipt: procedure('read:bidding:own')
     .input(z.object({ submissionId: z.uuid() }))
     .query(({ ctx, input }) => getOwnReceipt(ctx, ctx.account, input.submissionId)),
+
+  /** The trace entry behind an own receipt, for `ggzy verify-receipt` run by the bidder itself. */
+  traceEntry: procedure('read:bidding:own')
+    .input(z.object({ submissionId: z.uuid() }))
+    .query(({ ctx, input }) => getOwnTraceEntry({ db: ctx.db, request: ctx.request, account: ctx.account, submissionId: input.submissionId })),
 });
