@@ -14,7 +14,7 @@ import { createTestDatabase } from '@ggzy/db/testing';
 import { seedDemo } from '@ggzy/api';
 import { spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,14 @@ export interface UploadFigures {
   submitWallMs: number;
   /** PATCHes that failed on the network and were resumed from the server's offset. */
   resumed: number;
+  /** CPU time (user + system) of the API process over the submit phase, per submit; null off Linux. */
+  apiCpuMsPerSubmit: number | null;
+  /**
+   * Submits sent again after a network failure (a keep-alive connection the server closed as it was
+   * reused): the same signed request, which by contract gets the same receipt and creates nothing.
+   * Their latency counts from the first attempt.
+   */
+  submitRetries: number;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -58,7 +66,17 @@ async function sealTo(file: string, bidder: TestBidder, sectionCode: string, pla
   return sealed.summary;
 }
 
-function startApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+/** CPU time of a process so far (user + system, ms), from /proc on Linux (clock ticks of 10 ms); null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15 of stat)
+  } catch {
+    return null;
+  }
+}
+
+function startApi(env: Record<string, string>): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   // API_CPU_PROFILE=<folder>: the API process writes a V8 CPU profile there when it stops.
   const profile = process.env.API_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,6 +91,7 @@ function startApi(env: Record<string, string>): Promise<{ url: string; stop(): P
       const url = (JSON.parse(line) as { url: string }).url;
       resolve({
         url,
+        pid: child.pid,
         stop: () =>
           new Promise<void>((done) => {
             child.once('exit', () => done());
@@ -188,21 +207,33 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
       signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId: uploadIds[i]!, ciphertextSha256: summaries[i]!.ciphertextSha256, envelopeBytes: summaries[i]!.envelopeBytes }),
     );
     const latencies: number[] = [];
+    let submitRetries = 0;
+    const cpuBefore = cpuMsOf(api.pid);
     const submitStart = performance.now();
     const receipts = await Promise.all(
       requests.map(async (request, i) => {
         const t = performance.now();
-        const response = await fetch(`${api!.url}/api/trpc/bidding.submit`, {
-          method: 'POST',
-          headers: { cookie: bidders[i]!.cookie, 'x-csrf-token': 'bench-csrf', 'content-type': 'application/json' },
-          body: JSON.stringify(request),
-        });
-        const body = (await response.json()) as { result?: { data: Receipt } };
+        const send = () =>
+          fetch(`${api!.url}/api/trpc/bidding.submit`, {
+            method: 'POST',
+            headers: { cookie: bidders[i]!.cookie, 'x-csrf-token': 'bench-csrf', 'content-type': 'application/json' },
+            body: JSON.stringify(request),
+          });
+        let response: Response;
+        try {
+          response = await send();
+        } catch {
+          submitRetries++;
+          response = await send();
+        }
+        const body = (await response.json()) as { result?: { data: Receipt }; error?: unknown };
         latencies.push(performance.now() - t);
+        if (!body.result) console.log(`  submit ${i} refused: ${JSON.stringify(body.error).slice(0, 300)}`);
         return body.result?.data ?? null;
       }),
     );
     const submitWallMs = performance.now() - submitStart;
+    const cpuAfter = cpuMsOf(api.pid);
 
     const key = (await (await fetch(`${api.url}/api/receipts/key`)).json()) as { publicKey: string };
     const publicKey = new Uint8Array(Buffer.from(key.publicKey, 'base64'));
@@ -223,6 +254,8 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
       submitMax: sorted.at(-1)!,
       submitWallMs,
       resumed,
+      submitRetries,
+      apiCpuMsPerSubmit: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / options.bidders,
     };
   } finally {
     await api?.stop();

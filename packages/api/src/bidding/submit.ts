@@ -5,7 +5,7 @@
  * section's transaction (record-submissions.ts) takes the section row lock, the same lock the
  * deadline's close takes, so a submit and the close never both succeed.
  */
-import { verifyMessage } from '@ggzy/crypto';
+import { verifyMessageNode as verifyMessage } from '@ggzy/crypto/node';
 import { AppError } from '@ggzy/domain';
 import { requireValidCertificate } from '../certificate/require-valid-certificate';
 import { actorOf, type RequestInfo, type Services, type SessionAccount } from '../context';

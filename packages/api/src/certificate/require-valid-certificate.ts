@@ -3,7 +3,8 @@
  * the caller's, chains to a root the deployment trusts, is within its validity on the database
  * clock, is not revoked, and has the key usage the action needs (DESIGN.md §4, docs/pki.md §5).
  */
-import { validateCertificate, type RequiredUsage, type ValidatedCertificate } from '@ggzy/crypto';
+import type { RequiredUsage, ValidatedCertificate } from '@ggzy/crypto';
+import { validateCertificateNode } from '@ggzy/crypto/node';
 import { certificate, eq, executeRows, sql, type Database } from '@ggzy/db';
 import { AppError } from '@ggzy/domain';
 import type { Services, SessionAccount } from '../context';
@@ -26,7 +27,9 @@ export async function databaseNow(db: Database): Promise<Date> {
 /**
  * Validates a stored certificate at `at`. Revocation comes from the row itself (the platform's own
  * revocations); the order of the checks is @ggzy/crypto's, so an untrusted certificate is refused
- * as such before anything else is said about it.
+ * as such before anything else is said about it. Runs on Node's OpenSSL and keeps, per certificate
+ * and trusted-root set, what depends on the certificates alone (`validateCertificateNode`); the
+ * time and the row's revocation are checked on every call.
  */
 export async function validateCertificateRow(
   pki: Pki,
@@ -36,7 +39,7 @@ export async function validateCertificateRow(
   const { leafPem, chainPems } = splitPemBundle(row.pem);
   const revoked = row.revokedAt !== null && row.revokedAt.getTime() <= options.at.getTime();
   return withCertificateErrors(() =>
-    validateCertificate({
+    validateCertificateNode({
       certificatePem: leafPem,
       trustedRootPems: trustedRootsOf(pki),
       intermediatePems: chainPems,
@@ -69,8 +72,13 @@ export async function requireValidCertificate(
     at?: Date;
   },
 ): Promise<ValidCertificate> {
-  const [row] = await db.select().from(certificate).where(eq(certificate.id, options.certificateId));
-  if (!row) {
+  // The row and, unless given, the database clock in one round trip.
+  const [found] = await db
+    .select({ row: certificate, now: sql<Date | string>`now()`.as('now') })
+    .from(certificate)
+    .where(eq(certificate.id, options.certificateId));
+  const row = found?.row;
+  if (!found || !row) {
     throw new AppError('NOT_FOUND', { zh: '没有这张数字证书，请先申领或登记证书', en: 'No such certificate; enrol or register one first' }, { reason: 'not-found' });
   }
   if (row.accountId !== options.account.accountId || row.organisationId !== options.account.organisationId) {
@@ -80,7 +88,7 @@ export async function requireValidCertificate(
       { reason: 'not-yours' },
     );
   }
-  const at = options.at ?? (await databaseNow(db));
+  const at = options.at ?? new Date(found.now);
   const validated = await validateCertificateRow(pki, row, { usage: options.usage, at });
   return { certificate: row, pem: splitPemBundle(row.pem).leafPem, validated };
 }

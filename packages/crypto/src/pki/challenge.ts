@@ -19,18 +19,18 @@ export const CHALLENGE_CONTEXT = 'ggzy-login-challenge/v1';
 const MIN_CHALLENGE = 16;
 const MAX_CHALLENGE = 1024;
 
-function checkChallenge(challenge: Uint8Array): void {
+export function checkChallenge(challenge: Uint8Array): void {
   if (challenge.length < MIN_CHALLENGE || challenge.length > MAX_CHALLENGE)
     throw new CertificateError('invalid-input', `a challenge has ${MIN_CHALLENGE} to ${MAX_CHALLENGE} bytes`);
 }
 
-function checkContext(context: string): void {
+export function checkContext(context: string): void {
   if (!/^ggzy-[a-z-]+\/v\d+$/.test(context) || context === CHALLENGE_CONTEXT)
     throw new CertificateError('invalid-input', `"${context}" is not a signing context`);
 }
 
 /** The signed bytes: ASCII context ‖ 0x00 ‖ message. */
-function framed(context: string, message: Uint8Array): Uint8Array {
+export function framed(context: string, message: Uint8Array): Uint8Array {
   const head = new TextEncoder().encode(`${context}\u0000`);
   const out = new Uint8Array(head.length + message.length);
   out.set(head, 0);
@@ -46,7 +46,8 @@ function sign(privateKeyPem: string, bytes: Uint8Array): Uint8Array {
   return bytesOf(parsePrivateKey(privateKeyPem).sign(md));
 }
 
-function verify(certificatePem: string, bytes: Uint8Array, signature: Uint8Array): boolean {
+/** The portable check of a signature over already framed bytes (RSA with node-forge, SM2 with sm-crypto). */
+export function verifyFramed(certificatePem: string, bytes: Uint8Array, signature: Uint8Array): boolean {
   const cert = readCertificate(certificatePem);
   if (cert.sm2) return sm2Verify(cert.sm2.point, bytes, signature);
   const md = forge.md.sha256.create();
@@ -66,7 +67,7 @@ export function signChallenge(privateKeyPem: string, challenge: Uint8Array): Uin
 /** True only for a signature by the certificate's key over this challenge. Validate the certificate separately. */
 export function verifyChallenge(certificatePem: string, challenge: Uint8Array, signature: Uint8Array): boolean {
   checkChallenge(challenge);
-  return verify(certificatePem, framed(CHALLENGE_CONTEXT, challenge), signature);
+  return verifyFramed(certificatePem, framed(CHALLENGE_CONTEXT, challenge), signature);
 }
 
 /**
@@ -82,5 +83,5 @@ export function signMessage(privateKeyPem: string, context: string, message: Uin
 /** True only for a signature by the certificate's key over context ‖ 0x00 ‖ message. Validate the certificate separately. */
 export function verifyMessage(certificatePem: string, context: string, message: Uint8Array, signature: Uint8Array): boolean {
   checkContext(context);
-  return verify(certificatePem, framed(context, message), signature);
+  return verifyFramed(certificatePem, framed(context, message), signature);
 }

@@ -54,19 +54,31 @@ export interface ValidatedCertificate {
 
 const MAX_INTERMEDIATES = 4;
 
+/**
+ * How a validation reads certificates and checks the signature of an issuer on a child. The
+ * portable reader (node-forge, sm-crypto) is the default everywhere; the server passes a faster one
+ * on Node's OpenSSL (pki/node), which must answer exactly as this one does.
+ */
+export interface CertificateReader {
+  read(pem: string, what: string): ParsedCertificate;
+  verifies(issuer: ParsedCertificate, child: ParsedCertificate): boolean;
+}
+
+export const portableReader: CertificateReader = { read: readCertificate, verifies: issuedBy };
+
 interface Node {
   cert: forge.pki.Certificate;
   parsed: ParsedCertificate;
   pem: string;
 }
 
-function nodeOf(pem: string, what: string): Node {
-  const parsed = readCertificate(pem, what);
+function nodeOf(reader: CertificateReader, pem: string, what: string): Node {
+  const parsed = reader.read(pem, what);
   return { cert: parsed.forge, parsed, pem };
 }
 
-function parseAll(pems: readonly string[], what: string): Node[] {
-  return pems.map((pem, i) => nodeOf(pem, `${what} #${i + 1}`));
+function parseAll(reader: CertificateReader, pems: readonly string[], what: string): Node[] {
+  return pems.map((pem, i) => nodeOf(reader, pem, `${what} #${i + 1}`));
 }
 
 /** A candidate issuer: same name, and, when both carry key ids, the same key id (tells apart CAs of equal names). */
@@ -76,10 +88,6 @@ function mayHaveIssued(issuer: forge.pki.Certificate, child: forge.pki.Certifica
   const aki = authorityKeyIdOf(child);
   const ski = subjectKeyIdOf(issuer);
   return !aki || !ski || aki === ski;
-}
-
-function signatureVerifies(issuer: Node, child: Node): boolean {
-  return issuedBy(issuer.parsed, child.parsed);
 }
 
 function commonNameOf(cert: forge.pki.Certificate): string {
@@ -103,7 +111,8 @@ function assertIsCa(issuer: forge.pki.Certificate, child: forge.pki.Certificate,
 }
 
 /** Leaf → intermediates → trusted root. Throws untrusted, bad-signature or leaf-signed-by-leaf. */
-function buildPath(leaf: Node, intermediates: Node[], roots: Node[]): Node[] {
+function buildPath(reader: CertificateReader, leaf: Node, intermediates: Node[], roots: Node[]): Node[] {
+  const signatureVerifies = (issuer: Node, child: Node) => reader.verifies(issuer.parsed, child.parsed);
   const path: Node[] = [leaf];
   let current = leaf;
   for (let depth = 0; depth <= MAX_INTERMEDIATES; depth++) {
@@ -136,8 +145,7 @@ function buildPath(leaf: Node, intermediates: Node[], roots: Node[]): Node[] {
   throw new CertificateError('untrusted', `no path to a trusted root within ${MAX_INTERMEDIATES} intermediate CAs`);
 }
 
-function assertUsage(cert: forge.pki.Certificate, required: RequiredUsage): void {
-  const usage = keyUsageOf(cert);
+function assertUsage(usage: Record<string, boolean> | undefined, required: RequiredUsage): void {
   // The platform requires an explicit keyUsage: an end-entity certificate without one says nothing
   // about what its key may do, and the envelope and the signed submit depend on it.
   const wantSignature = required === 'signature' || required === 'both';
@@ -151,17 +159,31 @@ function assertUsage(cert: forge.pki.Certificate, required: RequiredUsage): void
 }
 
 /**
- * Order: malformed → is-ca → path (untrusted, bad-signature, leaf-signed-by-leaf) → validity of every
- * certificate on the path at `at` (not-yet-valid, expired) → revoked → wrong-usage.
+ * What validation finds from the certificates alone (malformed, is-ca, the path and its
+ * signatures): the same for every use, so a server may keep it per certificate and trusted-root
+ * set. The checks that depend on the moment and on revocation run on every use (checkAnalysis).
  */
-export function validateCertificate(options: ValidateCertificateOptions): ValidatedCertificate {
-  const { certificatePem, trustedRootPems, at, revokedSerials, requiredUsage } = options;
-  if (trustedRootPems.length === 0) throw new CertificateError('invalid-input', 'no trusted roots are configured');
-  if (Number.isNaN(at.getTime())) throw new CertificateError('invalid-input', '`at` is not a valid date');
+export interface CertificateAnalysis {
+  /** Every certificate on the path, leaf first: who it is (for messages) and its validity. */
+  validity: ReadonlyArray<{ who: string; notBefore: Date; notAfter: Date }>;
+  serialNumber: string;
+  keyUsage: Readonly<Record<string, boolean>> | undefined;
+  result: Readonly<ValidatedCertificate>;
+}
 
-  const leaf = nodeOf(certificatePem, 'the certificate');
-  const roots = parseAll(trustedRootPems, 'trusted root');
-  const intermediates = parseAll(options.intermediatePems ?? [], 'intermediate certificate');
+export type CertificateSources = Pick<ValidateCertificateOptions, 'certificatePem' | 'trustedRootPems' | 'intermediatePems'>;
+
+/** invalid-input: what no certificate can make valid. First, before anything is read. */
+export function checkValidationInputs(options: Pick<ValidateCertificateOptions, 'trustedRootPems' | 'at'>): void {
+  if (options.trustedRootPems.length === 0) throw new CertificateError('invalid-input', 'no trusted roots are configured');
+  if (Number.isNaN(options.at.getTime())) throw new CertificateError('invalid-input', '`at` is not a valid date');
+}
+
+/** malformed → is-ca → path (untrusted, bad-signature, leaf-signed-by-leaf). */
+export function analyseCertificate(options: CertificateSources, reader: CertificateReader = portableReader): CertificateAnalysis {
+  const leaf = nodeOf(reader, options.certificatePem, 'the certificate');
+  const roots = parseAll(reader, options.trustedRootPems, 'trusted root');
+  const intermediates = parseAll(reader, options.intermediatePems ?? [], 'intermediate certificate');
   if (leaf.parsed.algorithm === 'rsa' && rsaPublicKeyOf(leaf.cert).n.bitLength() < MIN_RSA_BITS)
     throw new CertificateError('malformed', `the certificate's RSA key is shorter than ${MIN_RSA_BITS} bits`);
 
@@ -169,34 +191,68 @@ export function validateCertificate(options: ValidateCertificateOptions): Valida
   if (basicConstraintsOf(leaf.cert)?.cA || leafUsage?.keyCertSign)
     throw new CertificateError('is-ca', `"${commonNameOf(leaf.cert)}" is a CA certificate`);
 
-  const path = buildPath(leaf, intermediates, roots);
-
-  for (const { cert } of path) {
-    const who = cert === leaf.cert ? 'the certificate' : `CA certificate "${commonNameOf(cert)}"`;
-    if (at < cert.validity.notBefore)
-      throw new CertificateError('not-yet-valid', `${who} is valid from ${cert.validity.notBefore.toISOString()}`);
-    if (at > cert.validity.notAfter)
-      throw new CertificateError('expired', `${who} expired at ${cert.validity.notAfter.toISOString()}`);
-  }
-
-  const serialNumber = normaliseSerial(leaf.cert.serialNumber);
-  if (revokedSerials && [...revokedSerials].some((s) => normaliseSerial(s) === serialNumber))
-    throw new CertificateError('revoked', `serial ${serialNumber} is on the revocation list`);
-
-  assertUsage(leaf.cert, requiredUsage);
+  const path = buildPath(reader, leaf, intermediates, roots);
 
   const subject = subjectOf(leaf.cert);
   const root = path[path.length - 1];
+  const serialNumber = normaliseSerial(leaf.cert.serialNumber);
   return {
-    subject,
-    creditCode: subject.creditCode,
+    validity: path.map(({ cert }) => ({
+      who: cert === leaf.cert ? 'the certificate' : `CA certificate "${commonNameOf(cert)}"`,
+      notBefore: cert.validity.notBefore,
+      notAfter: cert.validity.notAfter,
+    })),
     serialNumber,
-    notBefore: leaf.cert.validity.notBefore,
-    notAfter: leaf.cert.validity.notAfter,
-    keyId: keyIdOf(leaf.parsed),
-    algorithm: leaf.parsed.algorithm,
-    publicKeySpki: leaf.parsed.spki,
-    trustedRoot: root ? commonNameOf(root.cert) : '',
-    path: path.map((n) => n.pem),
+    keyUsage: leafUsage ? { ...leafUsage } : undefined,
+    result: {
+      subject,
+      creditCode: subject.creditCode,
+      serialNumber,
+      notBefore: leaf.cert.validity.notBefore,
+      notAfter: leaf.cert.validity.notAfter,
+      keyId: keyIdOf(leaf.parsed),
+      algorithm: leaf.parsed.algorithm,
+      publicKeySpki: leaf.parsed.spki,
+      trustedRoot: root ? commonNameOf(root.cert) : '',
+      path: path.map((n) => n.pem),
+    },
   };
+}
+
+/** validity of every certificate on the path at `at` (not-yet-valid, expired) → revoked → wrong-usage. */
+export function checkAnalysis(
+  analysis: CertificateAnalysis,
+  options: Pick<ValidateCertificateOptions, 'at' | 'revokedSerials' | 'requiredUsage'>,
+): ValidatedCertificate {
+  const { at, revokedSerials, requiredUsage } = options;
+  for (const { who, notBefore, notAfter } of analysis.validity) {
+    if (at < notBefore) throw new CertificateError('not-yet-valid', `${who} is valid from ${notBefore.toISOString()}`);
+    if (at > notAfter) throw new CertificateError('expired', `${who} expired at ${notAfter.toISOString()}`);
+  }
+
+  const { serialNumber } = analysis;
+  if (revokedSerials && [...revokedSerials].some((s) => normaliseSerial(s) === serialNumber))
+    throw new CertificateError('revoked', `serial ${serialNumber} is on the revocation list`);
+
+  assertUsage(analysis.keyUsage, requiredUsage);
+
+  // A fresh object each time: callers own what they are given.
+  const r = analysis.result;
+  return {
+    ...r,
+    subject: { ...r.subject },
+    notBefore: new Date(r.notBefore.getTime()),
+    notAfter: new Date(r.notAfter.getTime()),
+    publicKeySpki: r.publicKeySpki.slice(),
+    path: [...r.path],
+  };
+}
+
+/**
+ * Order: malformed → is-ca → path (untrusted, bad-signature, leaf-signed-by-leaf) → validity of every
+ * certificate on the path at `at` (not-yet-valid, expired) → revoked → wrong-usage.
+ */
+export function validateCertificate(options: ValidateCertificateOptions): ValidatedCertificate {
+  checkValidationInputs(options);
+  return checkAnalysis(analyseCertificate(options), options);
 }

@@ -9,3 +9,11 @@
 export { createNodeBackend, nodeBackend, type NodeBackendOptions } from './backend';
 export { offThreadSha256 } from './hash-worker';
 export { readFileForSealing } from './file-source';
+export {
+  createCertificateValidator,
+  validateCertificateNode,
+  verifyChallengeNode,
+  verifyMessageNode,
+  type CertificateValidator,
+  type CertificateValidatorOptions,
+} from '../../pki/node';
