@@ -65,6 +65,9 @@ const schema = z
     /** The platform CA's key and certificate (PEM); made in DATA_DIR/keys at first start when absent. */
     CA_KEY_FILE: z.string().min(1).optional(),
     CA_CERT_FILE: z.string().min(1).optional(),
+    /** The SM2 CA (for the GM/T suite), likewise. */
+    SM2_CA_KEY_FILE: z.string().min(1).optional(),
+    SM2_CA_CERT_FILE: z.string().min(1).optional(),
     /** External CA roots the deployment trusts (CA互认), comma-separated PEM files. */
     TRUSTED_CA_FILES: z.string().optional(),
     /** Where tus uploads are staged; several API processes must share it. */
@@ -72,6 +75,13 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (Boolean(env.SM2_CA_KEY_FILE) !== Boolean(env.SM2_CA_CERT_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.SM2_CA_KEY_FILE ? 'SM2_CA_CERT_FILE' : 'SM2_CA_KEY_FILE'],
+        message: 'SM2_CA_KEY_FILE 与 SM2_CA_CERT_FILE 须同时设置 / set both SM2_CA_KEY_FILE and SM2_CA_CERT_FILE, or neither',
+      });
+    }
     if (Boolean(env.CA_KEY_FILE) !== Boolean(env.CA_CERT_FILE)) {
       ctx.addIssue({
         code: 'custom',
@@ -146,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEnvelopeBytes: c.MAX_ENVELOPE_BYTES,
     caKeyFile: resolve(c.CA_KEY_FILE ?? resolve(dataDir, 'keys', 'ca.key.pem')),
     caCertFile: resolve(c.CA_CERT_FILE ?? resolve(dataDir, 'keys', 'ca.cert.pem')),
+    sm2CaKeyFile: resolve(c.SM2_CA_KEY_FILE ?? resolve(dataDir, 'keys', 'ca-sm2.key.pem')),
+    sm2CaCertFile: resolve(c.SM2_CA_CERT_FILE ?? resolve(dataDir, 'keys', 'ca-sm2.cert.pem')),
     trustedCaFiles: (c.TRUSTED_CA_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => resolve(f)),
     uploadDir: resolve(c.UPLOAD_DIR ?? resolve(dataDir, 'uploads')),
     logOrigin: c.LOG_ORIGIN,

@@ -14,31 +14,46 @@ async function readIfPresent(file: string): Promise<string | null> {
 }
 
 /**
- * The platform CA (DESIGN.md §4): for the embedded default it is made at first start and kept in the
- * data folder beside the checkpoint key; a deployment points CA_KEY_FILE/CA_CERT_FILE at its own.
- * Half a CA (a key without its certificate or the reverse) is refused rather than silently replaced,
- * since replacing it would orphan every certificate already issued.
+ * One CA from its key and certificate files, made at first start when both are absent. Half a CA
+ * (a key without its certificate or the reverse) is refused rather than silently replaced, since
+ * replacing it would orphan every certificate already issued.
  */
-export async function loadPlatformPki(config: ApiConfig, log: Logger): Promise<{ ca: PlatformCa; trustedRootsPem: string[] }> {
-  const [key, cert] = await Promise.all([readIfPresent(config.caKeyFile), readIfPresent(config.caCertFile)]);
-  let ca: PlatformCa;
-  if (key && cert) {
-    ca = { privateKeyPem: key, certificatePem: cert };
-  } else if (key || cert) {
-    throw new Error(
-      `平台 CA 不完整：${key ? config.caCertFile : config.caKeyFile} 不存在 / the platform CA is incomplete: ${key ? config.caCertFile : config.caKeyFile} is missing`,
-    );
-  } else {
-    ca = await createPlatformCa({ commonName: '公共资源交易平台 CA', organisation: '公共资源交易平台', validityYears: 10 });
-    await mkdir(dirname(config.caKeyFile), { recursive: true });
-    await mkdir(dirname(config.caCertFile), { recursive: true });
-    // Key first under a temporary name, then both renamed: a crash never leaves half a CA behind.
-    await writeFile(`${config.caKeyFile}.tmp`, ca.privateKeyPem, { mode: 0o600 });
-    await writeFile(`${config.caCertFile}.tmp`, ca.certificatePem, { mode: 0o644 });
-    await rename(`${config.caCertFile}.tmp`, config.caCertFile);
-    await rename(`${config.caKeyFile}.tmp`, config.caKeyFile);
-    log.warn({ file: config.caCertFile }, 'generated a new platform CA');
+async function loadOrCreateCa(files: { key: string; cert: string }, algorithm: 'rsa' | 'sm2', log: Logger): Promise<PlatformCa> {
+  const [key, cert] = await Promise.all([readIfPresent(files.key), readIfPresent(files.cert)]);
+  if (key && cert) return { privateKeyPem: key, certificatePem: cert };
+  if (key || cert) {
+    const missing = key ? files.cert : files.key;
+    throw new Error(`平台 CA 不完整：${missing} 不存在 / the platform CA is incomplete: ${missing} is missing`);
   }
+  const ca = await createPlatformCa({
+    commonName: algorithm === 'sm2' ? '公共资源交易平台 SM2 CA' : '公共资源交易平台 CA',
+    organisation: '公共资源交易平台',
+    validityYears: 10,
+    algorithm,
+  });
+  await mkdir(dirname(files.key), { recursive: true });
+  await mkdir(dirname(files.cert), { recursive: true });
+  // Both written under temporary names, then renamed: a crash never leaves half a CA behind.
+  await writeFile(`${files.key}.tmp`, ca.privateKeyPem, { mode: 0o600 });
+  await writeFile(`${files.cert}.tmp`, ca.certificatePem, { mode: 0o644 });
+  await rename(`${files.cert}.tmp`, files.cert);
+  await rename(`${files.key}.tmp`, files.key);
+  log.warn({ file: files.cert, algorithm }, 'generated a new platform CA');
+  return ca;
+}
+
+/**
+ * The platform CAs (DESIGN.md §4): an RSA CA, and an SM2 CA for bidders of sections that use the
+ * GM/T suite (GM/T 0015 CAs sign SM2 certificates with SM2). For the embedded default both are made
+ * at first start in the data folder beside the checkpoint key; a deployment points
+ * CA_KEY_FILE/CA_CERT_FILE (and SM2_CA_KEY_FILE/SM2_CA_CERT_FILE) at its own.
+ */
+export async function loadPlatformPki(
+  config: ApiConfig,
+  log: Logger,
+): Promise<{ ca: PlatformCa; sm2Ca: PlatformCa; trustedRootsPem: string[] }> {
+  const ca = await loadOrCreateCa({ key: config.caKeyFile, cert: config.caCertFile }, 'rsa', log);
+  const sm2Ca = await loadOrCreateCa({ key: config.sm2CaKeyFile, cert: config.sm2CaCertFile }, 'sm2', log);
   const trustedRootsPem = await Promise.all(config.trustedCaFiles.map((f) => readFile(f, 'utf8')));
-  return { ca, trustedRootsPem };
+  return { ca, sm2Ca, trustedRootsPem };
 }

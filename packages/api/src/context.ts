@@ -38,7 +38,7 @@ export interface Services {
   /** Signs the receipts (回执) answered to every submit and withdrawal. */
   receiptSigner: ReceiptSigner;
   /** The platform CA (issues at enrolment) and the external roots the deployment trusts (CA互认). */
-  pki: { ca: PlatformCa; trustedRootsPem: string[] };
+  pki: { ca: PlatformCa; sm2Ca?: PlatformCa | undefined; trustedRootsPem: string[] };
   /**
    * Runs the trace sequencer now (coalesced with a run already under way) and resolves when it has
    * placed what was committed before the call; used where an answer must carry a trace index (receipts).

@@ -116,14 +116,14 @@ export const restRoutes: RestRoute[] = [
     },
   },
   {
-    // The platform CA certificate, for holders and outside verifiers to check what the platform issued.
+    // The platform CA certificates (RSA first, then SM2), for holders and outside verifiers to check what the platform issued.
     name: 'GET /api/pki/ca.pem',
     method: 'GET',
     pattern: /^\/api\/pki\/ca\.pem$/,
     access: 'public',
     async handle(ctx, _account, _params, _req, res) {
       res.writeHead(200, { 'content-type': 'application/x-pem-file', 'cache-control': 'public, max-age=3600' });
-      res.end(ctx.pki.ca.certificatePem);
+      res.end([ctx.pki.ca.certificatePem, ctx.pki.sm2Ca?.certificatePem].filter(Boolean).map((pem) => pem!.trim()).join('\n') + '\n');
     },
   },
   {

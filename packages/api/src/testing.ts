@@ -41,6 +41,11 @@ export function testPlatformCa(): Promise<PlatformCa> {
   testCa ??= createPlatformCa({ commonName: '测试平台 CA', organisation: '公共资源交易平台（测试）', validityYears: 5, modulusLength: 2048 });
   return testCa;
 }
+let testSm2Ca: Promise<PlatformCa> | null = null;
+export function testPlatformSm2Ca(): Promise<PlatformCa> {
+  testSm2Ca ??= createPlatformCa({ commonName: '测试平台 SM2 CA', organisation: '公共资源交易平台（测试）', validityYears: 5, algorithm: 'sm2' });
+  return testSm2Ca;
+}
 
 export async function createTestPlatform(options: { seed?: boolean } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
@@ -54,7 +59,7 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
     store,
     signer,
     receiptSigner: createReceiptSigner(new Uint8Array(32).fill(2)),
-    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
+    pki: { ca: await testPlatformCa(), sm2Ca: await testPlatformSm2Ca(), trustedRootsPem: [] },
     sequenceNow: () => {
       const run = sequencing.then(async () => {
         for (;;) {

@@ -13,13 +13,26 @@ import type { Services, SessionAccount } from '../context';
 import { readSection } from './bid-window';
 import { maxEnvelopeBytesOf } from './uploads';
 
-/** The newest certificate of the caller, for its current company, that validates now (database clock). */
-export async function currentBidderCertificate(db: Database, pki: Services['pki'], account: SessionAccount): Promise<CertificateRow | null> {
+/** The key algorithm a suite's bidder certificate must have: SM2 for the GM/T suite, RSA otherwise. */
+export const certificateAlgorithmOfSuite = (suite: string): 'rsa' | 'sm2' => (suite.startsWith('sm2/') ? 'sm2' : 'rsa');
+
+/**
+ * The newest certificate of the caller, for its current company, that validates now (database clock)
+ * and whose key fits the section's suite (a company may hold an RSA and an SM2 certificate).
+ */
+export async function currentBidderCertificate(db: Database, pki: Services['pki'], account: SessionAccount, algorithm: 'rsa' | 'sm2' = 'rsa'): Promise<CertificateRow | null> {
   if (!account.organisationId) return null;
   const rows = await db
     .select()
     .from(certificate)
-    .where(and(eq(certificate.accountId, account.accountId), eq(certificate.organisationId, account.organisationId), isNull(certificate.revokedAt)))
+    .where(
+      and(
+        eq(certificate.accountId, account.accountId),
+        eq(certificate.organisationId, account.organisationId),
+        eq(certificate.algorithm, algorithm),
+        isNull(certificate.revokedAt),
+      ),
+    )
     .orderBy(desc(certificate.createdAt));
   const at = await databaseNow(db);
   for (const row of rows) {
@@ -42,12 +55,15 @@ export async function getSealingInfo(services: Pick<Services, 'db' | 'pki' | 'se
   if (!row || row.state === 'draft') throw new AppError('NOT_FOUND', { zh: '没有这个标段', en: 'No such section' });
   const [company] = account.organisationId ? await db.select().from(organisation).where(eq(organisation.id, account.organisationId)) : [];
   if (!company || company.kind !== 'bidder') throw new AppError('PERMISSION_DENIED', { zh: '只有投标单位可以密封投标文件', en: 'Only a bidder company can seal a bid' });
-  const own = await currentBidderCertificate(db, services.pki, account);
+  const algorithm = certificateAlgorithmOfSuite(row.envelopeSuite);
+  const own = await currentBidderCertificate(db, services.pki, account, algorithm);
   if (!own) {
     throw new AppError(
       'RULE_VIOLATION',
-      { zh: '您还没有有效的数字证书：请先在“我的证书”中申领或登记证书，再密封投标文件', en: 'You have no valid certificate: enrol for one (or register one) under “My certificates” before sealing a bid' },
-      { reason: 'no-certificate' },
+      algorithm === 'sm2'
+        ? { zh: '本标段使用国密算法（SM2/SM4/SM3）：您还没有有效的 SM2 证书，请先在“我的证书”中申领（选择 SM2）或登记', en: 'This section uses the GM/T suite (SM2/SM4/SM3): you have no valid SM2 certificate; enrol for one (choose SM2) or register one under “My certificates”' }
+        : { zh: '您还没有有效的数字证书：请先在“我的证书”中申领或登记证书，再密封投标文件', en: 'You have no valid certificate: enrol for one (or register one) under “My certificates” before sealing a bid' },
+      { reason: 'no-certificate', algorithm },
     );
   }
   const recipients: Array<{ role: 'bidder' | 'opening'; keyId: string; publicKeySpki: string }> = [

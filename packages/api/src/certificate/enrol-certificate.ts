@@ -1,4 +1,4 @@
-import { issueCertificate, validateCertificate } from '@ggzy/crypto';
+import { csrKeyAlgorithm, issueCertificate, validateCertificate } from '@ggzy/crypto';
 import type { Database } from '@ggzy/db';
 import { AppError } from '@ggzy/domain';
 import type { RequestInfo, SessionAccount } from '../context';
@@ -28,14 +28,22 @@ export async function enrolCertificate(options: { db: Database; pki: Pki; reques
   // issueCertificate verifies the request's self-signature and key size (bad-csr) and re-encodes the
   // subject; @ggzy/crypto has no separate CSR reader, so the subject is checked on what the CA would
   // certify, and a certificate that does not fit is dropped here, never stored nor returned.
+  // An RSA request goes to the RSA CA, an SM2 request to the SM2 CA (GM/T 0015 CAs sign SM2 with SM2).
+  const ca = (await withCertificateErrors(async () => csrKeyAlgorithm(options.csrPem))) === 'sm2' ? pki.sm2Ca : pki.ca;
+  if (!ca) {
+    throw new AppError('RULE_VIOLATION', {
+      zh: '本平台未配置 SM2 CA，无法签发国密证书；请使用 RSA 证书或登记互认 CA 的 SM2 证书',
+      en: 'This platform has no SM2 CA; enrol an RSA certificate or register an SM2 certificate from a recognised CA',
+    }, { reason: 'no-sm2-ca' });
+  }
   const issued = await withCertificateErrors(() =>
-    issueCertificate({ ca: pki.ca, csrPem: options.csrPem, usage, validityDays: CERTIFICATE_VALIDITY_DAYS }),
+    issueCertificate({ ca, csrPem: options.csrPem, usage, validityDays: CERTIFICATE_VALIDITY_DAYS }),
   );
   const validated = await withCertificateErrors(
     async () =>
       validateCertificate({
         certificatePem: issued.certificatePem,
-        trustedRootPems: [pki.ca.certificatePem],
+        trustedRootPems: [ca.certificatePem],
         at: await databaseNow(db),
         requiredUsage: 'both',
       }),
@@ -46,7 +54,7 @@ export async function enrolCertificate(options: { db: Database; pki: Pki; reques
   return {
     id: row.id,
     certificatePem: issued.certificatePem,
-    chainPem: [pki.ca.certificatePem],
+    chainPem: [ca.certificatePem],
     serial: row.serial,
     notAfter: row.notAfter.toISOString(),
   };

@@ -16,7 +16,7 @@ export type Pki = Services['pki'];
 
 /** The platform CA plus every external root the deployment recognises (CA互认). */
 export function trustedRootsOf(pki: Pki): string[] {
-  return [pki.ca.certificatePem, ...pki.trustedRootsPem];
+  return [pki.ca.certificatePem, ...(pki.sm2Ca ? [pki.sm2Ca.certificatePem] : []), ...pki.trustedRootsPem];
 }
 
 export async function databaseNow(db: Database): Promise<Date> {

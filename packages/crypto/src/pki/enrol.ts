@@ -161,20 +161,29 @@ function readSm2Csr(der: Uint8Array): ReadRequest {
   return { subject: read.parsed.subject.attributes, sm2: read.point };
 }
 
-/** Parses and checks a PKCS#10 request of either algorithm: the self-signature and the key. */
-function readCsr(csrPem: string): ReadRequest {
-  let der: Uint8Array;
+function csrDer(csrPem: string): Uint8Array {
   try {
     const block = forge.pem.decode(csrPem)[0];
     if (!block) throw new Error('no PEM block');
-    der = bytesOf(block.body);
+    return bytesOf(block.body);
   } catch (error) {
     throw new CertificateError('bad-csr', `the request is not PEM (${(error as Error).message})`);
   }
-  // id-ecPublicKey with the SM2 curve inside the request's SubjectPublicKeyInfo.
-  const sm2Marker = [0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
-  const isSm2 = der.some((_, i) => sm2Marker.every((b, j) => der[i + j] === b));
-  return isSm2 ? readSm2Csr(der) : readRsaCsr(csrPem);
+}
+
+// id-ecPublicKey with the SM2 curve inside the request's SubjectPublicKeyInfo.
+const SM2_CURVE_OID = [0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d];
+const hasSm2Curve = (der: Uint8Array) => der.some((_, i) => SM2_CURVE_OID.every((b, j) => der[i + j] === b));
+
+/** Which kind of key a PKCS#10 request is for, so the CA side can pick its RSA or SM2 CA. Checks nothing else. */
+export function csrKeyAlgorithm(csrPem: string): 'rsa' | 'sm2' {
+  return hasSm2Curve(csrDer(csrPem)) ? 'sm2' : 'rsa';
+}
+
+/** Parses and checks a PKCS#10 request of either algorithm: the self-signature and the key. */
+function readCsr(csrPem: string): ReadRequest {
+  const der = csrDer(csrPem);
+  return hasSm2Curve(der) ? readSm2Csr(der) : readRsaCsr(csrPem);
 }
 
 /** CA side: checks the request, then issues an end-entity certificate under the platform profile (docs/pki.md). */

@@ -3,6 +3,7 @@ export { CertificateError, type CertificateErrorCode } from './errors';
 export { createPlatformCa, type CreatePlatformCaOptions, type PlatformCa } from './ca';
 export {
   createKeyPairAndCsr,
+  csrKeyAlgorithm,
   issueCertificate,
   type CertificateUsage,
   type EnrolmentSubject,
