@@ -45,7 +45,7 @@ describe('certificate.enrol', () => {
 });
 
 describe('GET /api/pki/ca.pem', () => {
-  it('publishes the platform CA certificate, to which enrolled certificates chain', async () => {
+  it('publishes the platform CA certificates (RSA, then SM2), to which enrolled certificates chain', async () => {
     const platform = await createTestPlatform();
     const server = createServer(createApiHandler(platform.services, { trustProxy: 'none' }));
     try {
@@ -54,8 +54,10 @@ describe('GET /api/pki/ca.pem', () => {
       const response = await fetch(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/pki/ca.pem`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('application/x-pem-file');
-      const caPem = await response.text();
-      expect(caPem).toBe(platform.services.pki.ca.certificatePem);
+      const bundle = await response.text();
+      const pems = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      expect(pems).toEqual([platform.services.pki.ca.certificatePem.trim(), platform.services.pki.sm2Ca!.certificatePem.trim()]);
+      const caPem = pems[0]!;
       const enrolled = await enrolTestCertificate(platform.services, 'bidder2');
       expect(validateCertificate({ certificatePem: enrolled.certificatePem, trustedRootPems: [caPem], at: new Date(), requiredUsage: 'both' }).trustedRoot).toBe('测试平台 CA');
     } finally {

@@ -16,6 +16,7 @@
 import { X509Certificate, constants, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { readCertificate, signatureVerifies as portableSignatureVerifies, type ParsedCertificate } from '../certificate';
+import { rsaPublicKeyOf, spkiOf } from '../x509';
 import { CHALLENGE_CONTEXT, checkChallenge, checkContext, framed, verifyFramed } from '../challenge';
 
 const FAST_SIGNATURE_OIDS = new Set([
@@ -73,19 +74,32 @@ function rsaKeyOf(pem: string): KeyObject | null {
   return key.asymmetricKeyType === 'rsa' ? key : null;
 }
 
+/** One plain PEM certificate block (no headers) first in the text: what node-forge's PEM reader would find first. */
+const PLAIN_PEM = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/\r\n]+={0,2})\r?\n-----END CERTIFICATE-----/;
+
+/**
+ * `forge.pki.certificateFromPem(pem)` with the base64 decoded natively: node-forge's PEM reader is
+ * most of its cost. The same DER goes to the same node-forge ASN.1 and X.509 readers; a PEM that
+ * is not one plain block goes to node-forge whole.
+ */
+function forgeCertificateOf(pem: string): forge.pki.Certificate {
+  const body = PLAIN_PEM.exec(pem)?.[1];
+  if (body === undefined) return forge.pki.certificateFromPem(pem);
+  return forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(body, 'base64').toString('binary')));
+}
+
 /**
  * certificate.ts `readCertificate` for an RSA certificate OpenSSL reads: node-forge parses it once
- * (names, validity, extensions), OpenSSL gives the algorithm and the SubjectPublicKeyInfo (the same
- * canonical DER node-forge writes). Anything else, and any failure, goes to the portable function,
+ * (names, validity, extensions, the key's SubjectPublicKeyInfo as readCertificate writes it),
+ * OpenSSL says which algorithm the key is (and reads it for the signature checks). Anything else, and any failure, goes to the portable function,
  * which then says why it refuses.
  */
 export function readCertificateNode(pem: string, what = 'the certificate'): ParsedCertificate {
   const x = x509Of(pem);
   if (x && x.publicKey.asymmetricKeyType === 'rsa') {
     try {
-      const cert = forge.pki.certificateFromPem(pem);
-      const spki = new Uint8Array(x.publicKey.export({ type: 'spki', format: 'der' }));
-      return { pem, algorithm: 'rsa', forge: cert, spki };
+      const cert = forgeCertificateOf(pem);
+      return { pem, algorithm: 'rsa', forge: cert, spki: spkiOf(rsaPublicKeyOf(cert)) };
     } catch {
       // the portable path decides
     }
