@@ -47,6 +47,9 @@ export interface UploadFigures {
    * Their latency counts from the first attempt.
    */
   submitRetries: number;
+  /** Baseline: the same number of one-row INSERT transactions fired at once on the same database. */
+  insertP50: number;
+  insertP99: number;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -241,7 +244,24 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
     const counted = await db.select().from(bid).where(and(eq(bid.sectionId, section.id), eq(bid.status, 'submitted')));
     const [stored] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from bid_upload where section_id = ${section.id} and completed_at is not null and inspection_error is null`);
     const sorted = [...latencies].sort((a, b) => a - b);
+
+    // Baseline in the same run: as many one-row INSERT transactions as there were submits, fired at
+    // once through the same driver and pool, each carrying a submit-sized row (the signed message).
+    console.log('  baseline: the same number of plain INSERT transactions at once …');
+    await executeRows(db, sql`create table if not exists bench_submit_baseline (id bigserial primary key, body text not null)`);
+    const insertLatencies = await Promise.all(
+      requests.map(async (request) => {
+        const t = performance.now();
+        await db.transaction(async (tx) => {
+          await executeRows(tx, sql`insert into bench_submit_baseline (body) values (${JSON.stringify(request)})`);
+        });
+        return performance.now() - t;
+      }),
+    );
+    const insertSorted = insertLatencies.sort((a, b) => a - b);
     return {
+      insertP50: percentile(insertSorted, 50),
+      insertP99: percentile(insertSorted, 99),
       bidders: options.bidders,
       envelopeBytes,
       uploadSeconds,
