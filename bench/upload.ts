@@ -13,6 +13,7 @@ import { bid, eq, executeRows, sql, and } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
 import { seedDemo } from '@ggzy/api';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -54,15 +55,28 @@ export interface UploadFigures {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function sealTo(file: string, bidder: TestBidder, sectionCode: string, plaintextBytes: number) {
-  const spki = new X509Certificate(bidder.certificatePem).publicKey.export({ type: 'spki', format: 'der' });
+interface SealingInfo {
+  suite: string;
+  recipients: Array<{ role: 'bidder' | 'opening'; publicKeySpki: string }>;
+  metadata: Record<string, string>;
+}
+
+/** What the bid page and `ggzy seal --section` ask first: the suite, the recipients' keys, the metadata. */
+async function sealingInfoOf(base: string, bidder: TestBidder, sectionId: string): Promise<SealingInfo> {
+  const response = await fetch(`${base}/api/trpc/bidding.sealingInfo?input=${encodeURIComponent(JSON.stringify({ sectionId }))}`, { headers: { cookie: bidder.cookie } });
+  const body = (await response.json()) as { result?: { data: SealingInfo }; error?: unknown };
+  if (!body.result) throw new Error(`sealingInfo: ${JSON.stringify(body.error).slice(0, 300)}`);
+  return body.result.data;
+}
+
+async function sealTo(file: string, info: SealingInfo, plaintextBytes: number) {
   async function* plaintext() {
     for (let left = plaintextBytes; left > 0; left -= 2 ** 20) yield randomBytes(Math.min(2 ** 20, left));
   }
   const sealed = await sealEnvelope({
     plaintext: plaintext(),
-    recipients: [{ role: 'bidder', publicKey: new Uint8Array(spki) }],
-    metadata: { bidder: bidder.creditCode, section: sectionCode },
+    recipients: info.recipients.map((r) => ({ role: r.role, publicKey: new Uint8Array(Buffer.from(r.publicKeySpki, 'base64')) })),
+    metadata: info.metadata,
     backend: nodeBackend,
   });
   await pipeline(Readable.from(sealed.bytes), createWriteStream(file));
@@ -106,6 +120,24 @@ function startApi(env: Record<string, string>): Promise<{ url: string; pid: numb
       clearInterval(timer);
       reject(new Error(`the API exited (${code}): ${output}`));
     });
+  });
+}
+
+/**
+ * A POST on a connection of its own, as 200 bidders on 200 machines would send it (no pooled
+ * keep-alive socket from the upload phase, which the server may be closing as it is reused).
+ */
+function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<{ json(): Promise<unknown> }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ json: async () => JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
@@ -163,16 +195,6 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
     console.log(`  making ${options.bidders} bidder companies with certificates …`);
     const bidders = await createBidders({ db, pki: { ca, trustedRootsPem: [] } }, options.bidders);
 
-    console.log(`  sealing ${options.bidders} envelopes of ${options.envelopeMiB} MiB …`);
-    await mkdir(join(dir, 'envelopes'));
-    const plaintextBytes = options.envelopeMiB * 2 ** 20 - 2048;
-    const files = bidders.map((_, i) => join(dir, 'envelopes', `${i}.ggzy`));
-    const summaries: SealSummary[] = [];
-    for (let i = 0; i < bidders.length; i += 2) {
-      summaries.push(...(await Promise.all(bidders.slice(i, i + 2).map((b, k) => sealTo(files[i + k]!, b, section.code, plaintextBytes)))));
-    }
-    const envelopeBytes = summaries.reduce((n, s) => n + s.envelopeBytes, 0);
-
     api = await startApi({
       DATABASE_URL: database.url!,
       DATA_DIR: join(dir, 'api'),
@@ -184,6 +206,16 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
       RECEIPT_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'info',
     });
+
+    console.log(`  sealing ${options.bidders} envelopes of ${options.envelopeMiB} MiB to what bidding.sealingInfo names, as the bid page and the CLI do …`);
+    await mkdir(join(dir, 'envelopes'));
+    const plaintextBytes = options.envelopeMiB * 2 ** 20 - 2048;
+    const files = bidders.map((_, i) => join(dir, 'envelopes', `${i}.ggzy`));
+    const summaries: SealSummary[] = [];
+    for (let i = 0; i < bidders.length; i += 2) {
+      summaries.push(...(await Promise.all(bidders.slice(i, i + 2).map((b, k) => sealingInfoOf(api!.url, b, section.id).then((info) => sealTo(files[i + k]!, info, plaintextBytes))))));
+    }
+    const envelopeBytes = summaries.reduce((n, s) => n + s.envelopeBytes, 0);
 
     console.log('  uploading concurrently through tus …');
     resumed = 0;
@@ -216,17 +248,12 @@ export async function measureUploads(options: { bidders: number; envelopeMiB: nu
     const receipts = await Promise.all(
       requests.map(async (request, i) => {
         const t = performance.now();
-        const send = () =>
-          fetch(`${api!.url}/api/trpc/bidding.submit`, {
-            method: 'POST',
-            headers: { cookie: bidders[i]!.cookie, 'x-csrf-token': 'bench-csrf', 'content-type': 'application/json' },
-            body: JSON.stringify(request),
-          });
-        let response: Response;
+        const send = () => postJson(`${api!.url}/api/trpc/bidding.submit`, { cookie: bidders[i]!.cookie, 'x-csrf-token': 'bench-csrf' }, request);
+        let response: { json(): Promise<unknown> };
         try {
           response = await send();
-        } catch {
-          submitRetries++;
+        } catch (error) {
+          if (submitRetries++ === 0) console.log(`  a submit failed on the network and is sent again: ${String((error as Error).cause ?? error)}`);
           response = await send();
         }
         const body = (await response.json()) as { result?: { data: Receipt }; error?: unknown };

@@ -9,19 +9,17 @@ export const SESSION_EXPIRED = new AppError('SESSION_EXPIRED', {
 });
 
 /**
- * The account behind a session token. Unknown and revoked tokens give null; an expired or idle
- * session throws SESSION_EXPIRED so the person is told why they must sign in again.
+ * The session lookup runs on every request: built once per database as a prepared statement, so a
+ * request pays for binding two parameters, not for assembling the query.
  */
-export async function resolveSession(
-  db: Database,
-  options: { token: string | undefined; idleMinutes: number },
-): Promise<SessionAccount | null> {
-  if (!options.token || options.token.length > 200) return null;
-  const rows = await db
+const lookups = new WeakMap<Database, ReturnType<typeof buildSessionLookup>>();
+
+function buildSessionLookup(db: Database) {
+  return db
     .select({
       sessionId: session.id,
       expired: sql<boolean>`${session.expiresAt} <= now()`,
-      idle: sql<boolean>`${session.lastSeenAt} <= now() - make_interval(mins => ${options.idleMinutes})`,
+      idle: sql<boolean>`${session.lastSeenAt} <= now() - make_interval(mins => ${sql.placeholder('idleMinutes')})`,
       touch: sql<boolean>`${session.lastSeenAt} <= now() - interval '1 minute'`,
       accountId: account.id,
       username: account.username,
@@ -36,7 +34,26 @@ export async function resolveSession(
     .from(session)
     .innerJoin(account, eq(account.id, session.accountId))
     .leftJoin(organisation, eq(organisation.id, account.organisationId))
-    .where(and(eq(session.tokenHash, tokenDigest(options.token)), isNull(session.revokedAt)));
+    .where(and(eq(session.tokenHash, sql.placeholder('tokenHash')), isNull(session.revokedAt)))
+    .prepare('ggzy_session_lookup');
+}
+
+function sessionLookup(db: Database) {
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = buildSessionLookup(db)));
+  return lookup;
+}
+
+/**
+ * The account behind a session token. Unknown and revoked tokens give null; an expired or idle
+ * session throws SESSION_EXPIRED so the person is told why they must sign in again.
+ */
+export async function resolveSession(
+  db: Database,
+  options: { token: string | undefined; idleMinutes: number },
+): Promise<SessionAccount | null> {
+  if (!options.token || options.token.length > 200) return null;
+  const rows = await sessionLookup(db).execute({ tokenHash: tokenDigest(options.token), idleMinutes: options.idleMinutes });
   const row = rows[0];
   if (!row) return null;
   if (row.expired || row.idle) throw SESSION_EXPIRED;

@@ -7,11 +7,13 @@
  * writes, one commit. Each still gets its own submission row, trace entry and receipt, and each is
  * checked on its own (a refusal of one changes nothing for the others).
  */
-import type { TraceActor, TraceEvent } from '@ggzy/audit';
-import { and, bid, bidSubmission, eq, inArray, or, sql, traceEntry, type Database, type Transaction } from '@ggzy/db';
+import { appendTraces, type TraceActor, type TraceEvent } from '@ggzy/audit';
+import { and, bid, bidSubmission, bidUpload, eq, inArray, or, organisation, sql, type Database, type Transaction } from '@ggzy/db';
 import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
 import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
+import { uploadRefusal } from './upload-checks';
+import type { BidUploadRow } from './uploads';
 
 export interface SubmissionRequest {
   kind: 'submit' | 'withdraw';
@@ -23,14 +25,24 @@ export interface SubmissionRequest {
   message: string;
   signature: Uint8Array;
   certificateId: string;
+  /** A submit's upload and what the signed message says of it (checked against the upload here). */
   uploadId: string | null;
   ciphertextSha256: string | null;
   envelopeBytes: number | null;
 }
 
+/** The submission that answers a request: what its receipt says, but for the log index. */
 export interface Recorded {
   submissionId: string;
   traceEntryId: number;
+  kind: SubmissionRequest['kind'];
+  sectionId: string;
+  sectionCode: string;
+  organisationId: string;
+  organisationName: string;
+  ciphertextSha256: string | null;
+  envelopeBytes: number | null;
+  receivedAt: Date;
 }
 
 const MAX_BATCH = 500;
@@ -47,61 +59,75 @@ const replayed = (kind: SubmissionRequest['kind']) =>
 const nothingToWithdraw = () =>
   new AppError('CONFLICT', { zh: '本单位在该标段没有可撤回的投标', en: 'Your company has no bid in this section to withdraw' }, { reason: 'nothing-to-withdraw' });
 
-/** The row appendTrace (@ggzy/audit) writes, for a multi-row insert. */
-function traceRow(actor: TraceActor, event: TraceEvent) {
-  return {
-    actorId: actor.actorId ?? null,
-    actorName: actor.actorName ?? null,
-    organisationId: actor.organisationId ?? null,
-    role: actor.role ?? null,
-    requestId: actor.requestId ?? null,
-    ip: actor.ip ?? null,
-    userAgent: actor.userAgent ?? null,
-    action: event.action,
-    outcome: event.outcome ?? ('ok' as const),
-    targetType: event.targetType ?? null,
-    targetId: event.targetId ?? null,
-    digests: event.digests ?? {},
-    details: event.details ?? {},
-  };
-}
+type Known = Pick<typeof bidSubmission.$inferSelect, 'id' | 'organisationId' | 'kind' | 'uploadId' | 'signedMessage' | 'traceEntryId' | 'ciphertextSha256' | 'envelopeBytes' | 'receivedAt'>;
 
-interface Known {
-  id: string;
-  organisationId: string;
-  kind: SubmissionRequest['kind'];
-  uploadId: string | null;
-  signedMessage: string;
-}
-
-/** Records one batch in one transaction; the outcome of each request, in order. */
+/**
+ * Records one batch in one transaction; the outcome of each request, in order. Everything a request
+ * needs is read here, once for the batch: its upload (check 4 of §5), the company's current bid and
+ * name, earlier submissions of the same upload or message (retries), the section under its lock.
+ */
 async function recordBatch(db: Database, sectionId: string, requests: SubmissionRequest[]): Promise<Array<Recorded | AppError>> {
-  const outcomes: Array<{ submissionId: string } | AppError> = [];
+  const outcomes: Array<Known | AppError> = [];
   const late: Array<{ request: SubmissionRequest; error: AppError }> = [];
-  const traceIds = new Map<string, number>();
+  const names = new Map<string, string>();
+  let sectionCode = '';
   await db.transaction(async (tx: Transaction) => {
     const section = await readSection(tx, sectionId, { lock: true });
     if (!section) {
       for (const _ of requests) outcomes.push(new AppError('NOT_FOUND', { zh: '没有这个标段', en: 'No such section' }));
       return;
     }
+    sectionCode = section.code;
     // Read after the lock: what committed before it (the close, other submits) is seen.
     const now = await databaseClock(tx);
     const organisations = [...new Set(requests.map((r) => r.organisationId))];
-    const uploads = requests.flatMap((r) => (r.uploadId ? [r.uploadId] : []));
+    const uploadIds = [...new Set(requests.flatMap((r) => (r.uploadId ? [r.uploadId] : [])))];
     const messages = requests.filter((r) => r.kind === 'withdraw').map((r) => r.message);
-    const current = new Map(
-      (await tx.select().from(bid).where(and(eq(bid.sectionId, sectionId), inArray(bid.organisationId, organisations)))).map((b) => [b.organisationId, { status: b.status, submissionId: b.submissionId }]),
+    // Each company's name and its bid in this section, in one reading.
+    const companies = await tx
+      .select({ id: organisation.id, name: organisation.name, status: bid.status, submissionId: bid.submissionId })
+      .from(organisation)
+      .leftJoin(bid, and(eq(bid.organisationId, organisation.id), eq(bid.sectionId, sectionId)))
+      .where(inArray(organisation.id, organisations));
+    const current = new Map<string, { status: 'submitted' | 'withdrawn'; submissionId: string }>();
+    for (const c of companies) {
+      names.set(c.id, c.name);
+      if (c.status && c.submissionId) current.set(c.id, { status: c.status, submissionId: c.submissionId });
+    }
+    const uploads = new Map<string, BidUploadRow>(
+      uploadIds.length ? (await tx.select().from(bidUpload).where(inArray(bidUpload.id, uploadIds))).map((u) => [u.id, u]) : [],
     );
-    const matching = [...(uploads.length ? [inArray(bidSubmission.uploadId, uploads)] : []), ...(messages.length ? [inArray(bidSubmission.signedMessage, messages)] : [])];
-    const known: Known[] = await tx
-      .select({ id: bidSubmission.id, organisationId: bidSubmission.organisationId, kind: bidSubmission.kind, uploadId: bidSubmission.uploadId, signedMessage: bidSubmission.signedMessage, traceEntryId: bidSubmission.traceEntryId })
-      .from(bidSubmission)
-      .where(and(eq(bidSubmission.sectionId, sectionId), inArray(bidSubmission.organisationId, organisations), or(...matching)));
-    for (const k of known as Array<Known & { traceEntryId: number }>) traceIds.set(k.id, k.traceEntryId);
+    const matching = [...(uploadIds.length ? [inArray(bidSubmission.uploadId, uploadIds)] : []), ...(messages.length ? [inArray(bidSubmission.signedMessage, messages)] : [])];
+    const known: Known[] = matching.length
+      ? await tx
+          .select({
+            id: bidSubmission.id,
+            organisationId: bidSubmission.organisationId,
+            kind: bidSubmission.kind,
+            uploadId: bidSubmission.uploadId,
+            signedMessage: bidSubmission.signedMessage,
+            traceEntryId: bidSubmission.traceEntryId,
+            ciphertextSha256: bidSubmission.ciphertextSha256,
+            envelopeBytes: bidSubmission.envelopeBytes,
+            receivedAt: bidSubmission.receivedAt,
+          })
+          .from(bidSubmission)
+          .where(and(eq(bidSubmission.sectionId, sectionId), inArray(bidSubmission.organisationId, organisations), or(...matching)))
+      : [];
 
-    const fresh: Array<{ request: SubmissionRequest; submissionId: string; replaces: string | null }> = [];
+    const fresh: Array<{ request: SubmissionRequest; submission: Known; replaces: string | null }> = [];
     for (const request of requests) {
+      if (request.kind === 'submit') {
+        const refusal = uploadRefusal(
+          uploads.get(request.uploadId ?? ''),
+          { accountId: request.accountId, organisationId: request.organisationId, sectionId, ciphertextSha256: request.ciphertextSha256 ?? '', envelopeBytes: request.envelopeBytes ?? -1 },
+          section,
+        );
+        if (refusal) {
+          outcomes.push(refusal);
+          continue;
+        }
+      }
       // The same signed request twice (a retry, or a replay) never makes a second submission: a
       // submit is one per upload, a withdrawal one per signed message. If it still counts, answer it.
       const previous = known.find(
@@ -109,7 +135,7 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
       );
       const counting = current.get(request.organisationId);
       if (previous) {
-        outcomes.push(counting?.submissionId === previous.id ? { submissionId: previous.id } : replayed(request.kind));
+        outcomes.push(counting?.submissionId === previous.id ? previous : replayed(request.kind));
         continue;
       }
       if (!takesBids(section.state, section.deadline, now)) {
@@ -126,37 +152,46 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
         outcomes.push(nothingToWithdraw());
         continue;
       }
-      const submissionId = randomUUID();
-      fresh.push({ request, submissionId, replaces: counting?.submissionId ?? null });
-      current.set(request.organisationId, { status: request.kind === 'submit' ? 'submitted' : 'withdrawn', submissionId });
-      known.push({ id: submissionId, organisationId: request.organisationId, kind: request.kind, uploadId: request.uploadId, signedMessage: request.message });
-      outcomes.push({ submissionId });
+      const submission: Known = {
+        id: randomUUID(),
+        organisationId: request.organisationId,
+        kind: request.kind,
+        uploadId: request.uploadId,
+        signedMessage: request.message,
+        traceEntryId: 0, // set below, once the trace entries are in
+        ciphertextSha256: request.ciphertextSha256,
+        envelopeBytes: request.envelopeBytes,
+        receivedAt: now,
+      };
+      fresh.push({ request, submission, replaces: counting?.submissionId ?? null });
+      current.set(request.organisationId, { status: request.kind === 'submit' ? 'submitted' : 'withdrawn', submissionId: submission.id });
+      known.push(submission);
+      outcomes.push(submission);
     }
     if (fresh.length === 0) return;
 
-    const traced = await tx
-      .insert(traceEntry)
-      .values(
-        fresh.map(({ request, submissionId, replaces }) =>
-          traceRow(request.actor, {
-            action: `bid.${request.kind}`,
-            targetType: 'section',
-            targetId: sectionId,
-            digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
-            details: {
-              submission: submissionId,
-              receivedAt: now.toISOString(),
-              ...(request.uploadId ? { upload: request.uploadId, envelopeBytes: String(request.envelopeBytes) } : {}),
-              ...(replaces ? { replaces } : {}),
-            },
-          }),
-        ),
-      )
-      .returning({ id: traceEntry.id, submission: sql<string>`${traceEntry.details}->>'submission'` });
-    for (const t of traced) traceIds.set(t.submission, t.id);
+    const traceIds = await appendTraces(
+      tx,
+      fresh.map(({ request, submission, replaces }): { actor: TraceActor; event: TraceEvent } => ({
+        actor: request.actor,
+        event: {
+          action: `bid.${request.kind}`,
+          targetType: 'section',
+          targetId: sectionId,
+          digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
+          details: {
+            submission: submission.id,
+            receivedAt: now.toISOString(),
+            ...(request.uploadId ? { upload: request.uploadId, envelopeBytes: String(request.envelopeBytes) } : {}),
+            ...(replaces ? { replaces } : {}),
+          },
+        },
+      })),
+    );
+    fresh.forEach((f, i) => (f.submission.traceEntryId = traceIds[i]!));
     await tx.insert(bidSubmission).values(
-      fresh.map(({ request, submissionId }) => ({
-        id: submissionId,
+      fresh.map(({ request, submission }) => ({
+        id: submission.id,
         sectionId,
         organisationId: request.organisationId,
         accountId: request.accountId,
@@ -168,7 +203,7 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
         signature: request.signature,
         certificateId: request.certificateId,
         receivedAt: now,
-        traceEntryId: traceIds.get(submissionId)!,
+        traceEntryId: submission.traceEntryId,
       })),
     );
     // The bid that counts: the latest submission of each company in this batch.
@@ -176,11 +211,11 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
     await tx
       .insert(bid)
       .values(
-        counted.map(({ request, submissionId }) => ({
+        counted.map(({ request, submission }) => ({
           sectionId,
           organisationId: request.organisationId,
           status: request.kind === 'submit' ? ('submitted' as const) : ('withdrawn' as const),
-          submissionId,
+          submissionId: submission.id,
           updatedAt: now,
         })),
       )
@@ -191,20 +226,37 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
   });
   // A late attempt changes nothing, but it is evidence: the log keeps it (after the transaction).
   if (late.length) {
-    await db.insert(traceEntry).values(
-      late.map(({ request, error }) =>
-        traceRow(request.actor, {
+    await appendTraces(
+      db,
+      late.map(({ request, error }): { actor: TraceActor; event: TraceEvent } => ({
+        actor: request.actor,
+        event: {
           action: `bid.${request.kind}`,
-          outcome: 'denied',
+          outcome: 'denied' as const,
           targetType: 'section',
           targetId: sectionId,
           digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
           details: { reason: 'deadline-passed', at: String(error.details.at), deadline: String(error.details.deadline), ...(request.uploadId ? { upload: request.uploadId } : {}) },
-        }),
-      ),
+        },
+      })),
     );
   }
-  return outcomes.map((o) => (isAppError(o) ? o : { submissionId: o.submissionId, traceEntryId: traceIds.get(o.submissionId)! }));
+  return outcomes.map((o) =>
+    isAppError(o)
+      ? o
+      : {
+          submissionId: o.id,
+          traceEntryId: o.traceEntryId,
+          kind: o.kind,
+          sectionId,
+          sectionCode,
+          organisationId: o.organisationId,
+          organisationName: names.get(o.organisationId) ?? '',
+          ciphertextSha256: o.ciphertextSha256,
+          envelopeBytes: o.envelopeBytes,
+          receivedAt: o.receivedAt,
+        },
+  );
 }
 
 interface Waiting {
@@ -240,8 +292,8 @@ async function drain(db: Database, sectionId: string, queue: SectionQueue, secti
 }
 
 /**
- * Records a submit or withdrawal (checks already done outside: certificate, signature, upload), in the
- * next transaction of its section. Resolves once committed; rejects with the reason it was refused.
+ * Records a submit or withdrawal (the certificate and signature already checked outside; the upload is
+ * checked here), in the next transaction of its section. Resolves once committed; rejects with the reason it was refused.
  */
 export function recordSubmission(db: Database, request: SubmissionRequest): Promise<Recorded> {
   let sections = queues.get(db);

@@ -48,19 +48,27 @@ async function submissionsWhere(db: Database, where: ReturnType<typeof and>): Pr
   return rows.map((r) => ({ ...r.submission, sectionCode: r.sectionCode, organisationName: r.organisationName }));
 }
 
-function bodyOf(row: SubmissionRow, traceIndex: number, logOrigin: string): ReceiptBody {
+/** What a receipt says of a submission, but for its place in the log (record-submissions.ts `Recorded`). */
+export type ReceiptFacts = Pick<
+  ReceiptBody,
+  'submissionId' | 'kind' | 'sectionId' | 'sectionCode' | 'organisationId' | 'organisationName' | 'ciphertextSha256' | 'envelopeBytes' | 'traceEntryId'
+> & { receivedAt: Date };
+
+const factsOf = (row: SubmissionRow): ReceiptFacts => ({ ...row, submissionId: row.id });
+
+function bodyOf(facts: ReceiptFacts, traceIndex: number, logOrigin: string): ReceiptBody {
   return {
     type: RECEIPT_TYPE,
-    submissionId: row.id,
-    kind: row.kind,
-    sectionId: row.sectionId,
-    sectionCode: row.sectionCode,
-    organisationId: row.organisationId,
-    organisationName: row.organisationName,
-    ciphertextSha256: row.ciphertextSha256,
-    envelopeBytes: row.envelopeBytes,
-    receivedAt: row.receivedAt.toISOString(),
-    traceEntryId: row.traceEntryId,
+    submissionId: facts.submissionId,
+    kind: facts.kind,
+    sectionId: facts.sectionId,
+    sectionCode: facts.sectionCode,
+    organisationId: facts.organisationId,
+    organisationName: facts.organisationName,
+    ciphertextSha256: facts.ciphertextSha256,
+    envelopeBytes: facts.envelopeBytes,
+    receivedAt: facts.receivedAt.toISOString(),
+    traceEntryId: facts.traceEntryId,
     traceIndex,
     logOrigin,
   };
@@ -79,7 +87,7 @@ export async function receiptOf(services: ReceiptServices, submissionId: string,
   if (!row) throw SUBMISSION_NOT_FOUND;
   const index = (await traceIndexes(services, [row.traceEntryId], options.wait ?? true)).get(row.traceEntryId);
   if (index === undefined) throw notReady(row.id);
-  return signReceipt(services.receiptSigner, bodyOf(row, index, services.signer.origin));
+  return signReceipt(services.receiptSigner, bodyOf(factsOf(row), index, services.signer.origin));
 }
 
 /** `bidding.receipt`: a receipt of the caller's own company only. */
@@ -106,7 +114,49 @@ export async function listOwnSubmissions(services: ReceiptServices, account: Ses
       receivedAt: row.receivedAt.toISOString(),
       /** This submission is the one that counts now (the latest). */
       current: current?.submissionId === row.id,
-      receipt: index === undefined ? null : signReceipt(services.receiptSigner, bodyOf(row, index, services.signer.origin)),
+      receipt: index === undefined ? null : signReceipt(services.receiptSigner, bodyOf(factsOf(row), index, services.signer.origin)),
     };
   });
+}
+
+interface IndexWaiter {
+  id: number;
+  resolve(index: number | undefined): void;
+  reject(error: unknown): void;
+}
+
+const pendingIndexes = new WeakMap<ReceiptServices['db'], IndexWaiter[]>();
+
+/**
+ * The entry's place in the log, waiting for the sequencer (as `receiptOf` does). The submissions of
+ * one section transaction are answered together: their lookups arriving in the same turn of the event
+ * loop share one sequencer run and one query.
+ */
+function traceIndexOf(services: ReceiptServices, traceEntryId: number): Promise<number | undefined> {
+  let waiting = pendingIndexes.get(services.db);
+  const promise = new Promise<number | undefined>((resolve, reject) => {
+    if (!waiting) {
+      pendingIndexes.set(services.db, (waiting = []));
+      setImmediate(() => {
+        const batch = waiting!;
+        pendingIndexes.delete(services.db);
+        traceIndexes(services, [...new Set(batch.map((w) => w.id))], true).then(
+          (found) => batch.forEach((w) => w.resolve(found.get(w.id))),
+          (error: unknown) => batch.forEach((w) => w.reject(error)),
+        );
+      });
+    }
+    waiting.push({ id: traceEntryId, resolve, reject });
+  });
+  return promise;
+}
+
+/**
+ * The signed receipt of a submission just recorded, from what the section's transaction read and
+ * wrote (no reading back): byte-identical to what `receiptOf` rebuilds later from the stored row.
+ */
+export async function receiptOfRecorded(services: ReceiptServices, facts: ReceiptFacts): Promise<Receipt> {
+  const index = await traceIndexOf(services, facts.traceEntryId);
+  if (index === undefined) throw notReady(facts.submissionId);
+  return signReceipt(services.receiptSigner, bodyOf(facts, index, services.signer.origin));
 }

@@ -6,15 +6,13 @@
  * deadline's close takes, so a submit and the close never both succeed.
  */
 import { verifyMessageNode as verifyMessage } from '@ggzy/crypto/node';
-import { AppError } from '@ggzy/domain';
 import { requireValidCertificate } from '../certificate/require-valid-certificate';
 import { actorOf, type RequestInfo, type Services, type SessionAccount } from '../context';
-import { readSection } from './bid-window';
 import type { Receipt } from './receipt';
 import { recordSubmission, type SubmissionRequest } from './record-submissions';
-import { receiptOf } from './submissions';
+import { refuse } from './upload-checks';
+import { receiptOfRecorded } from './submissions';
 import { parseSignedMessage, submitMessageSchema, SUBMIT_CONTEXT, WITHDRAW_CONTEXT, withdrawMessageSchema } from './signed-message';
-import { requireOwnUpload } from './uploads';
 
 export interface SignedRequest {
   /** The exact signed text: canonical JSON of the submit or withdrawal message. */
@@ -30,8 +28,6 @@ interface Caller {
   account: SessionAccount;
 }
 
-const refuse = (code: 'INVALID_INPUT' | 'RULE_VIOLATION' | 'CONFLICT', reason: string, zh: string, en: string, details: Record<string, string | number> = {}) =>
-  new AppError(code, { zh, en }, { reason, ...details });
 
 /** Checks 1–3 of §5: the certificate, the signature, the message and the company it names. */
 async function verifySigned<T extends { organisationId: string }>(caller: Caller, input: SignedRequest, context: string, parse: (text: string) => T): Promise<T> {
@@ -63,39 +59,15 @@ function submissionOf(caller: Caller, input: SignedRequest, fields: Pick<Submiss
 
 export async function submitBid(caller: Caller, input: SignedRequest): Promise<Receipt> {
   const message = await verifySigned(caller, input, SUBMIT_CONTEXT, (text) => parseSignedMessage(text, submitMessageSchema));
-  // Check 4: the upload is the caller's, complete, for this section, a well-formed envelope of the
-  // section's suite, and exactly the bytes the bidder signed.
-  const upload = await requireOwnUpload(caller.services.db, message.uploadId, caller.account);
-  if (upload.sectionId !== message.sectionId) {
-    throw refuse('INVALID_INPUT', 'upload-section', '该上传不属于消息所载的标段', 'The upload belongs to another section than the message names');
-  }
-  if (!upload.completedAt) throw refuse('CONFLICT', 'upload-incomplete', '投标文件尚未上传完成，请完成上传后再提交', 'The upload is not complete; finish it before submitting');
-  if (upload.inspectionError) {
-    const code = upload.inspectionError.split(':')[0]!;
-    throw refuse(
-      'RULE_VIOLATION',
-      'envelope-refused',
-      `投标文件不是完整的加密投标文件，不予接收（${upload.inspectionError}）；未加密的投标文件一律拒收`,
-      `The upload is not a complete sealed bid and is refused (${upload.inspectionError}); unencrypted bids are never accepted`,
-      { inspection: code },
-    );
-  }
-  if (upload.ciphertextSha256 !== message.ciphertextSha256) {
-    throw refuse('INVALID_INPUT', 'digest-mismatch', '消息中的密文摘要与上传的文件不一致', 'The ciphertext digest in the message does not match the uploaded file', { uploaded: upload.ciphertextSha256 ?? '' });
-  }
-  if (upload.length !== message.envelopeBytes) {
-    throw refuse('INVALID_INPUT', 'size-mismatch', '消息中的文件大小与上传的文件不一致', 'The size in the message does not match the uploaded file', { uploaded: upload.length });
-  }
-  const section = await readSection(caller.services.db, message.sectionId);
-  if (!section || upload.suite !== section.envelopeSuite) {
-    throw refuse('RULE_VIOLATION', 'wrong-suite', `投标文件的加密算法套件与招标要求（${section?.envelopeSuite ?? '—'}）不符`, `The bid is sealed with another suite than the tender requires (${section?.envelopeSuite ?? '—'})`, { suite: upload.suite ?? '' });
-  }
+  // Check 4 (the upload is the caller's, complete, for this section, a well-formed envelope of the
+  // section's suite, exactly the bytes signed) runs in the section's transaction, on the rows read
+  // there for every submit of the batch (upload-checks.ts).
   const recorded = await recordSubmission(
     caller.services.db,
-    submissionOf(caller, input, { kind: 'submit', sectionId: message.sectionId, uploadId: upload.id, ciphertextSha256: message.ciphertextSha256, envelopeBytes: message.envelopeBytes }),
+    submissionOf(caller, input, { kind: 'submit', sectionId: message.sectionId, uploadId: message.uploadId, ciphertextSha256: message.ciphertextSha256, envelopeBytes: message.envelopeBytes }),
   );
   // The answer waits for the trace entry's place in the log (the receipt names it).
-  return receiptOf(caller.services, recorded.submissionId, { wait: true });
+  return receiptOfRecorded(caller.services, recorded);
 }
 
 export async function withdrawBid(caller: Caller, input: SignedRequest): Promise<Receipt> {
@@ -104,6 +76,6 @@ export async function withdrawBid(caller: Caller, input: SignedRequest): Promise
     caller.services.db,
     submissionOf(caller, input, { kind: 'withdraw', sectionId: message.sectionId, uploadId: null, ciphertextSha256: null, envelopeBytes: null }),
   );
-  return receiptOf(caller.services, recorded.submissionId, { wait: true });
+  return receiptOfRecorded(caller.services, recorded);
 }
 

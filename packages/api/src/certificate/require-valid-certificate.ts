@@ -57,6 +57,23 @@ export interface ValidCertificate {
   validated: ValidatedCertificate;
 }
 
+/** Every signed action reads its certificate: a prepared statement per database (built once). */
+const lookups = new WeakMap<Database, ReturnType<typeof buildCertificateLookup>>();
+
+function buildCertificateLookup(db: Database) {
+  return db
+    .select({ row: certificate, now: sql<Date | string>`now()`.as('now') })
+    .from(certificate)
+    .where(eq(certificate.id, sql.placeholder('id')))
+    .prepare('ggzy_certificate_lookup');
+}
+
+function certificateLookup(db: Database) {
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = buildCertificateLookup(db)));
+  return lookup;
+}
+
 /**
  * For the signed actions of an account (submit, withdraw): the certificate must belong to the
  * account and speak for the account's current organisation, and be valid for `usage` at `at`
@@ -73,10 +90,7 @@ export async function requireValidCertificate(
   },
 ): Promise<ValidCertificate> {
   // The row and, unless given, the database clock in one round trip.
-  const [found] = await db
-    .select({ row: certificate, now: sql<Date | string>`now()`.as('now') })
-    .from(certificate)
-    .where(eq(certificate.id, options.certificateId));
+  const [found] = await certificateLookup(db).execute({ id: options.certificateId });
   const row = found?.row;
   if (!found || !row) {
     throw new AppError('NOT_FOUND', { zh: '没有这张数字证书，请先申领或登记证书', en: 'No such certificate; enrol or register one first' }, { reason: 'not-found' });
