@@ -62,6 +62,8 @@ const schema = z
     SEED_DEMO: bool.optional(),
     SEQUENCER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** How often staged uploads of closed sections (and leftovers) are removed from UPLOAD_DIR. */
+    STAGING_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(24 * 3600_000).default(5 * 60_000),
     /** The platform CA's key and certificate (PEM); made in DATA_DIR/keys at first start when absent. */
     CA_KEY_FILE: z.string().min(1).optional(),
     CA_CERT_FILE: z.string().min(1).optional(),
@@ -172,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
     sequencerIntervalMs: c.SEQUENCER_INTERVAL_MS,
     schedulerIntervalMs: c.SCHEDULER_INTERVAL_MS,
+    stagingSweepIntervalMs: c.STAGING_SWEEP_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, seedDemo, seedDemoSections, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, seedDemo, seedDemoSections, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -132,6 +132,21 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   }, config.schedulerIntervalMs);
   scheduling = schedule();
 
+  // Staged uploads that can never be submitted any more (their section closed) are removed, as are
+  // leftovers of completed ones (packages/api/src/bidding/staging-sweep.ts).
+  const sweep = async () => {
+    if (stopped) return;
+    try {
+      const swept = await sweepStagedUploads(services);
+      if (swept.length) log.info({ swept: swept.length, bytes: swept.reduce((n, s) => n + s.bytes, 0) }, 'staged uploads removed');
+    } catch (error) {
+      log.error({ err: error }, 'staged upload sweep failed');
+    }
+  };
+  const sweeper = setInterval(() => {
+    scheduling = scheduling.then(sweep);
+  }, config.stagingSweepIntervalMs);
+
   const handler = createApiHandler(services, {
     trustProxy: config.trustProxy,
     onError: (error, path) => log.error({ err: error, path }, 'request failed'),
@@ -159,6 +174,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       stopped = true;
       clearInterval(timer);
       clearInterval(scheduler);
+      clearInterval(sweeper);
       await scheduling;
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -10,6 +10,7 @@ export { takeDueTransitions } from './tender/timed-transitions';
 export { restRoutes } from './rest';
 export { createReceiptSigner, verifyReceipt, receiptSignedBytes, type Receipt, type ReceiptBody } from './bidding/receipt';
 export { DEFAULT_MAX_ENVELOPE_BYTES } from './bidding/uploads';
+export { sweepStagedUploads, type SweptUpload } from './bidding/staging-sweep';
 export {
   requireValidCertificate,
   validateCertificateRow,
