@@ -3,18 +3,16 @@
  * PostgreSQL, served by the API, at a fixed 200 requests per second; beside a bare node:http server
  * answering a JSON body of the same size in the same run.
  */
-import { createCheckpointSigner } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, seedDemo, type Services } from '@ggzy/api';
-import { testPlatformCa } from '@ggzy/api/testing';
+import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
 import { sql } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
 import { SCORING_TEMPLATES } from '@ggzy/domain';
-import { createDiskStore } from '@ggzy/storage';
 import autocannon from 'autocannon';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchServices } from './services';
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -91,24 +89,7 @@ export interface PortalFigures {
 export async function measurePortal(options: { sections: number; seconds: number; rate: number }): Promise<PortalFigures> {
   const database = await createTestDatabase({ max: 10 });
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-bench-portal-'));
-  const store = createDiskStore({ dir });
-  await store.ensureReady();
-  const services: Services = {
-    db: database.db,
-    store,
-    signer: createCheckpointSigner({ origin: 'bench/trace-log', seed: new Uint8Array(32).fill(7) }),
-    receiptSigner: createReceiptSigner(new Uint8Array(32).fill(9)),
-    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
-    sequenceNow: async () => {},
-    settings: {
-      sessionTtlHours: 1,
-      sessionIdleMinutes: 60,
-      secureCookies: false,
-      ocidPrefix: 'ocds-ggzy01',
-      publicUrl: 'http://localhost:3000',
-      uploadDir: join(dir, 'uploads'),
-    },
-  };
+  const services = await benchServices(database.db, dir, { checkpoint: 7, receipt: 9 });
   const api = createServer(createApiHandler(services, { trustProxy: 'none' }));
   const cachedApi = createServer(createApiHandler({ ...services, settings: { ...services.settings, portalCacheSeconds: 5 } }, { trustProxy: 'none' }));
   let bare: Server | undefined;

@@ -4,18 +4,17 @@
  * does) beside a plain SELECT of the same rows.
  */
 import { appendTrace, createCheckpointSigner, sequenceAll, type TraceActor, type TraceEvent } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, seedDemo, type Services } from '@ggzy/api';
-import { testPlatformCa } from '@ggzy/api/testing';
+import { createApiHandler, seedDemo } from '@ggzy/api';
 import { verifyRemoteLog } from '@ggzy/cli';
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
-import { createDiskStore } from '@ggzy/storage';
 import { bigserial, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './machine';
+import { benchServices } from './services';
 
 /** The same columns as trace_entry, without the log's indexes, trigger or tree. */
 const plainRow = pgTable('bench_plain', {
@@ -157,25 +156,8 @@ export async function measureVerify(options: { entries: number }): Promise<Verif
   const database = await createTestDatabase({ max: 4 });
   const db = database.db;
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-bench-'));
-  const signer = createCheckpointSigner({ origin: 'bench/trace-log', seed: new Uint8Array(32).fill(6) });
-  const store = createDiskStore({ dir });
-  await store.ensureReady();
-  const services: Services = {
-    db,
-    store,
-    signer,
-    receiptSigner: createReceiptSigner(new Uint8Array(32).fill(8)),
-    pki: { ca: await testPlatformCa(), trustedRootsPem: [] },
-    sequenceNow: async () => {},
-    settings: {
-      sessionTtlHours: 1,
-      sessionIdleMinutes: 60,
-      secureCookies: false,
-      ocidPrefix: 'ocds-ggzy01',
-      publicUrl: 'http://localhost:3000',
-      uploadDir: join(dir, 'uploads'),
-    },
-  };
+  const services = await benchServices(db, dir, { checkpoint: 6, receipt: 8 });
+  const { signer } = services;
   const server = createServer(createApiHandler(services, { trustProxy: 'none' }));
   try {
     await seedDemo(db);

@@ -7,12 +7,13 @@ import { createKeyPairAndCsr, issueCertificate, sealEnvelope, signMessage, valid
 import { account, certificate, executeRows, organisation, session, sql, type Database } from '@ggzy/db';
 import { SCORING_TEMPLATES, creditCodeCheckCharacter } from '@ggzy/domain';
 import canonicalize from 'canonicalize';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { HttpOptions } from '../http';
 import { createApiHandler } from '../http';
-import type { Services, SessionAccount } from '../context';
+import type { RequestInfo, Services, SessionAccount } from '../context';
 import { certificateFacts } from '../certificate/certificate-facts';
+import { storeCertificate } from '../certificate/store-certificate';
 import { hashPassword } from '../auth/password';
 import { newToken, tokenDigest } from '../auth/token';
 import { SUBMIT_CONTEXT, WITHDRAW_CONTEXT } from './signed-message';
@@ -75,11 +76,26 @@ function enrolmentFor(holder: { name: string; creditCode: string }): Promise<Enr
 function issueWithoutRow(services: Pick<Services, 'pki'>, enrolment: Enrolment) {
   const { certificatePem } = issueCertificate({ ca: services.pki.ca, csrPem: enrolment.csrPem, usage: 'bidder', validityDays: 365 });
   const validated = validateCertificate({ certificatePem, trustedRootPems: [services.pki.ca.certificatePem], at: new Date(), requiredUsage: 'both' });
-  return { privateKeyPem: enrolment.privateKeyPem, certificatePem, validated, facts: certificateFacts(certificatePem) };
+  return { privateKeyPem: enrolment.privateKeyPem, certificatePem, validated };
 }
 
-async function insertCertificate(db: Database, issued: ReturnType<typeof issueWithoutRow>, holder: { accountId: string; organisationId: string }) {
-  const { validated, facts, certificatePem, privateKeyPem } = issued;
+/** Records the certificate as `certificate.enrol` does (storeCertificate: the row and its trace entry). */
+async function recordCertificate(db: Database, issued: ReturnType<typeof issueWithoutRow>, holder: SessionAccount) {
+  const { validated, certificatePem, privateKeyPem } = issued;
+  const request: RequestInfo = { requestId: `test-support-${randomUUID()}`, ip: null, userAgent: 'test-support', cookies: {}, csrfHeader: null };
+  const row = await storeCertificate(db, { request, account: holder, pem: certificatePem, validated, action: 'certificate.enrol' });
+  return { privateKeyPem, certificatePem, certificateId: row.id };
+}
+
+/**
+ * The one fixture path that writes the certificate row itself: `createBidders(…, { sharedKey: true })`
+ * issues every company's certificate for one and the same key, which storeCertificate refuses (a key
+ * identifies one holder, because the envelope finds its recipient by key id alone). Those bidders
+ * only serve tests where nothing but the section lock matters; no trace entry is written for them.
+ */
+async function insertSharedKeyCertificate(db: Database, issued: ReturnType<typeof issueWithoutRow>, holder: { accountId: string; organisationId: string }) {
+  const { validated, certificatePem, privateKeyPem } = issued;
+  const facts = certificateFacts(certificatePem);
   const [row] = await db
     .insert(certificate)
     .values({
@@ -99,17 +115,19 @@ async function insertCertificate(db: Database, issued: ReturnType<typeof issueWi
   return { privateKeyPem, certificatePem, certificateId: row!.id };
 }
 
-/** Issues a platform-CA certificate for an account and records it, as `certificate.enrol` would. */
-export async function issueTestCertificate(services: Pick<Services, 'db' | 'pki'>, holder: { accountId: string; organisationId: string; name: string; creditCode: string }) {
-  return insertCertificate(services.db, issueWithoutRow(services, await enrolmentFor(holder)), holder);
+/** Issues a platform-CA certificate for an account's organisation and records it, as `certificate.enrol` would. */
+export async function issueTestCertificate(services: Pick<Services, 'db' | 'pki'>, holder: SessionAccount, subject: { name: string; creditCode: string }) {
+  return recordCertificate(services.db, issueWithoutRow(services, await enrolmentFor(subject)), holder);
 }
 
 /**
  * `count` bidder companies, each with one account, a session and a certificate, made directly in the
- * database (set-up for the race test and the benchmark; the certificate rules are tested elsewhere).
+ * database (set-up for the race test and the benchmark; the certificate rules are tested elsewhere)
+ * except the certificate, which is recorded as enrolment records it (storeCertificate).
  * Making an RSA key and its request costs a few hundred milliseconds of CPU; with `sharedKey` every
  * company's certificate is issued for one and the same key and request (tests where only the lock
- * matters), which leaves only the CA's signature per company.
+ * matters), which leaves only the CA's signature per company; those rows are written directly
+ * (insertSharedKeyCertificate), since storeCertificate refuses a key already in another account's certificate.
  */
 export async function createBidders(
   services: Pick<Services, 'db' | 'pki'>,
@@ -135,11 +153,13 @@ export async function createBidders(
       .insert(session)
       .values({ tokenHash: tokenDigest(token), accountId: acc!.id, expiresAt: sql`now() + interval '12 hours'` })
       .returning({ id: session.id });
-    const enrolment = await (shared ?? enrolmentFor({ name, creditCode }));
-    const cert = await insertCertificate(services.db, issueWithoutRow(services, enrolment), { accountId: acc!.id, organisationId: org!.id });
+    const sessionAccount: SessionAccount = { sessionId: s!.id, accountId: acc!.id, username, displayName: `投标员${i}`, role: 'bidder', organisationId: org!.id, organisationName: name, organisationCreditCode: creditCode, regionCode: '990100' };
+    const cert = shared
+      ? await insertSharedKeyCertificate(services.db, issueWithoutRow(services, await shared), { accountId: acc!.id, organisationId: org!.id })
+      : await recordCertificate(services.db, issueWithoutRow(services, await enrolmentFor({ name, creditCode })), sessionAccount);
     bidders[i] = {
       username,
-      account: { sessionId: s!.id, accountId: acc!.id, username, displayName: `投标员${i}`, role: 'bidder', organisationId: org!.id, organisationName: name, organisationCreditCode: creditCode, regionCode: '990100' },
+      account: sessionAccount,
       creditCode,
       ...cert,
       cookie: `ggzy_session=${token}; ggzy_csrf=bench-csrf`,

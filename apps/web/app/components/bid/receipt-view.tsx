@@ -1,28 +1,8 @@
+import type { Receipt } from '@ggzy/api';
 import { useI18n } from '../../i18n/i18n';
 import { formatBytes } from '../../lib/money';
 import { saveFile } from '../../lib/save-file';
 import { formatTime } from '../../lib/time';
-
-/** The platform's signed receipt (docs/sealed-bids.md §6), as the API returns it and `ggzy verify-receipt` reads it. */
-export interface Receipt {
-  body: {
-    type: 'ggzy-receipt/v1';
-    submissionId: string;
-    kind: 'submit' | 'withdraw';
-    sectionId: string;
-    sectionCode: string;
-    organisationId: string;
-    organisationName: string;
-    ciphertextSha256: string | null;
-    envelopeBytes: number | null;
-    receivedAt: string;
-    traceEntryId: number;
-    traceIndex: number;
-    logOrigin: string;
-  };
-  signature: string;
-  keyId: string;
-}
 
 export function receiptFilename(receipt: Receipt): string {
   return `receipt-${receipt.body.sectionCode}-${receipt.body.kind}-${receipt.body.submissionId}.json`;

@@ -1,3 +1,4 @@
+import type { Receipt } from '@ggzy/api';
 import type { BidBundlePart, OpeningSchedule } from '@ggzy/domain/bid';
 import { useEffect, useRef, useState } from 'react';
 import { useBlocker, useRevalidator } from 'react-router';
@@ -9,7 +10,6 @@ import { describeBidError } from '../../lib/bid/describe';
 import { discardLocalBid, envelopeFile, loadLocalBid, newEnvelopeName, removeEnvelope, saveLocalBid, sweepOrphanEnvelopes, uploadFingerprint, type LocalBid } from '../../lib/bid/local-bid';
 import { formatBytes } from '../../lib/money';
 import { SUBMIT_CONTEXT, WITHDRAW_CONTEXT, submitMessage, withdrawMessage } from '../../lib/bid/signed-message';
-import type { Receipt } from './receipt-view';
 import { advance, startTransfer, type Transfer } from './transfer-progress';
 import type { KeyFile } from './use-key-file';
 
