@@ -55,7 +55,11 @@ async function custodianKeys(tx: Database, pki: Pki, current: Section) {
   return found.map((f) => ({ id: f.custodian.id, certificateId: f.valid!.certificate.id, publicKeySpki: subjectPublicKeyInfoOf(f.valid!.pem) }));
 }
 
-/** Makes the section's opening key, seals one share to each custodian's current certificate, and records them. */
+/**
+ * Makes the section's opening key in the section's envelope suite (RSA-OAEP, or SM2 for the GM/T
+ * suite), seals one share to each custodian's current certificate (RSA or SM2: each share in the
+ * suite of its custodian's key), and records them.
+ */
 export async function createSectionOpeningKey(
   tx: Database,
   options: { pki: Pki; request: RequestInfo; account: SessionAccount; section: Section },
@@ -69,8 +73,8 @@ export async function createSectionOpeningKey(
     if (!(error instanceof OpeningKeyError)) throw error;
     throw error.code === 'unsupported-suite'
       ? new AppError('RULE_VIOLATION', {
-          zh: `加密套件 ${current.envelopeSuite} 暂不支持保管人开标密钥，请改用投标人密钥解密或 RSA 套件`,
-          en: `Suite ${current.envelopeSuite} has no custodian opening key yet; use bidder-key opening or the RSA suite`,
+          zh: `加密套件 ${current.envelopeSuite} 暂不支持保管人开标密钥，请改用投标人密钥解密或其他加密套件`,
+          en: `Suite ${current.envelopeSuite} has no custodian opening key yet; use bidder-key opening or another suite`,
         })
       : new AppError('INVALID_INPUT', { zh: `保管人或门限设置有误：${error.message}`, en: `Invalid custodians or threshold: ${error.message}` });
   }

@@ -6,7 +6,8 @@
  */
 import { split } from 'shamir-secret-sharing';
 import { sha256Hex } from '../digest';
-import { sealEnvelope, type ByteSource } from '../envelope';
+import { EnvelopeError, isSm2PrivateKey, isSm2Spki, sealEnvelope, SUITE_RSA_AES, SUITE_SM2_SM4, type ByteSource, type EnvelopeSuiteId } from '../envelope';
+import { suiteById } from '../envelope/registry';
 import { OpeningKeyError } from './errors';
 import { rebuildOpeningKey, SHARE_METADATA } from './rebuild';
 import { openingKeySuite } from './suites';
@@ -14,7 +15,10 @@ import { openingKeySuite } from './suites';
 export interface OpeningKeyCustodian {
   /** The custodian's account id; bound into its sealed share. */
   id: string;
-  /** DER SubjectPublicKeyInfo of the custodian's current certificate: the share's recipient. */
+  /**
+   * DER SubjectPublicKeyInfo of the custodian's current certificate: the share's recipient. RSA or
+   * SM2, whatever the section's suite: the share is sealed in the suite of this key.
+   */
   publicKeySpki: Uint8Array;
 }
 
@@ -58,32 +62,56 @@ async function collect(bytes: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return out;
 }
 
-function checkOptions({ threshold, custodians }: CreateOpeningKeyOptions): void {
+/** The envelope suite a share is sealed in: the one of the custodian's certificate key (docs/sealed-bids.md §2). */
+export function shareSuiteOf(custodianSpki: Uint8Array): EnvelopeSuiteId {
+  return isSm2Spki(custodianSpki) ? SUITE_SM2_SM4 : SUITE_RSA_AES;
+}
+
+/**
+ * Validates the options and every custodian's key before any key is made: each key must be one the
+ * envelope can seal to (RSA or SM2), and no two custodians may hold the same key (compared by the
+ * envelope's key id, i.e. after canonical re-encoding).
+ */
+async function checkOptions({ threshold, custodians }: CreateOpeningKeyOptions): Promise<void> {
   const n = custodians.length;
   if (!Number.isInteger(threshold) || threshold < 2 || threshold > n || n > 255)
     throw new OpeningKeyError('invalid-input', `a threshold k with 2 ≤ k ≤ n ≤ 255 is required (k = ${threshold}, n = ${n})`);
   if (new Set(custodians.map((c) => c.id)).size !== n) throw new OpeningKeyError('invalid-input', 'a custodian appears twice');
-  if (new Set(custodians.map((c) => sha256Hex(c.publicKeySpki))).size !== n)
-    throw new OpeningKeyError('invalid-input', 'two custodians share one key: each share needs its own holder');
+  const keyIds = new Set<string>();
+  for (const custodian of custodians) {
+    let keyId: Uint8Array;
+    try {
+      ({ keyId } = await suiteById(shareSuiteOf(custodian.publicKeySpki)).importRecipient(custodian.publicKeySpki));
+    } catch (error) {
+      if (!(error instanceof EnvelopeError)) throw error;
+      throw new OpeningKeyError('invalid-input', `custodian ${custodian.id}'s key cannot receive a share (an RSA or SM2 key is needed): ${error.message}`);
+    }
+    keyIds.add(sha256Hex(keyId));
+  }
+  if (keyIds.size !== n) throw new OpeningKeyError('invalid-input', 'two custodians share one key: each share needs its own holder');
 }
 
 export async function createOpeningKey(options: CreateOpeningKeyOptions): Promise<CreatedOpeningKey> {
-  checkOptions(options);
-  const { threshold, custodians } = options;
   const suite = openingKeySuite(options.suite);
+  await checkOptions(options);
+  const { threshold, custodians } = options;
   const { publicKeySpki, privateKeyPkcs8 } = await suite.generate({ modulusLength: options.modulusLength });
   // The envelope's key id (docs/envelope.md §2): SHA-256 of the DER SubjectPublicKeyInfo.
   const keyId = sha256Hex(publicKeySpki);
   const plainShares = await split(privateKeyPkcs8, custodians.length, threshold);
   try {
     // Proves the split before anything leaves this function: the first k shares rebuild the key.
-    await rebuildOpeningKey({ suite: options.suite, publicKeySpki, threshold, shares: plainShares.slice(0, threshold) });
+    const proof = await rebuildOpeningKey({ suite: options.suite, publicKeySpki, threshold, shares: plainShares.slice(0, threshold) });
+    // An SM2 key is a plain object holding d (a WebCrypto key cannot be wiped, nor read).
+    if (isSm2PrivateKey(proof.privateKey)) proof.privateKey.d.fill(0);
     const shares: SealedOpeningKeyShare[] = [];
     for (const [i, custodian] of custodians.entries()) {
       const sealed = await sealEnvelope({
         plaintext: [plainShares[i]!] satisfies ByteSource,
-        // Role 'bidder' = "the holder's own certificate key" (docs/sealed-bids.md §2).
+        // Role 'bidder' = "the holder's own certificate key" (docs/sealed-bids.md §2), in the suite
+        // of that key: an SM2 custodian gets a GM/T envelope whatever the section's suite.
         recipients: [{ role: 'bidder', publicKey: custodian.publicKeySpki }],
+        suite: shareSuiteOf(custodian.publicKeySpki),
         metadata: {
           [SHARE_METADATA.keyId]: keyId,
           [SHARE_METADATA.custodian]: custodian.id,

@@ -6,7 +6,7 @@
  */
 import { combine } from 'shamir-secret-sharing';
 import { sha256Hex } from '../digest';
-import { openEnvelopeToBytes, type ByteSource, type OpeningKey } from '../envelope';
+import { openEnvelopeToBytes, type ByteSource, type EnvelopePrivateKey, type OpeningKey } from '../envelope';
 import { OpeningKeyError } from './errors';
 import { openingKeySuite } from './suites';
 
@@ -32,7 +32,7 @@ export interface OpenedShare {
  */
 export async function openSealedShare(options: {
   sealedShare: ByteSource;
-  /** The custodian's certificate private key, as the envelope reader takes it. */
+  /** The custodian's certificate private key, as the envelope reader takes it (WebCrypto RSA-OAEP, or an Sm2PrivateKey). */
   key: Extract<OpeningKey, { privateKey: unknown }>;
   expectKeyId?: string;
 }): Promise<OpenedShare> {
@@ -65,8 +65,13 @@ export interface RebuildOpeningKeyOptions {
 }
 
 export interface RebuiltOpeningKey {
-  /** Non-extractable: it decrypts content keys and cannot be exported again. */
-  privateKey: CryptoKey;
+  /**
+   * The envelope reader's private key (`openEnvelope({ key: { privateKey } })`): for the RSA suite a
+   * non-extractable WebCrypto key (it decrypts content keys and cannot be exported again); for the
+   * GM/T suite an Sm2PrivateKey, a plain object (WebCrypto has no SM2): keep it in memory only and
+   * zero its `d` when done.
+   */
+  privateKey: EnvelopePrivateKey;
   /** Only with `exportPkcs8`. */
   privateKeyPkcs8?: Uint8Array;
   keyId: string;
