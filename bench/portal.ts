@@ -7,11 +7,12 @@ import { createApiHandler, seedDemo, type Services } from '@ggzy/api';
 import { sql } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
 import { SCORING_TEMPLATES } from '@ggzy/domain';
-import autocannon from 'autocannon';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { benchServices } from './services';
 
 async function listen(server: Server): Promise<string> {
@@ -58,21 +59,15 @@ export interface LoadFigures {
   non2xx: number;
 }
 
-async function load(url: string, paths: string[], rate: number, seconds: number): Promise<LoadFigures> {
-  const result = await autocannon({
-    url,
-    connections: 20,
-    overallRate: rate,
-    duration: seconds,
-    requests: paths.map((path) => ({ method: 'GET' as const, path })),
+/** autocannon at a fixed overall rate, in a process of its own (bench/load-worker.mjs). */
+function load(url: string, paths: string[], rate: number, seconds: number): Promise<LoadFigures> {
+  const child = fork(fileURLToPath(new URL('./load-worker.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.send({ url, connections: 20, overallRate: rate, duration: seconds, requests: paths.map((path) => ({ method: 'GET', path })) });
+  return new Promise<LoadFigures>((resolve, reject) => {
+    child.once('message', (figures) => resolve(figures as LoadFigures));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the load generator exited (${code}) before reporting`)));
   });
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    rps: result.requests.average,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
 }
 
 export interface PortalFigures {

@@ -87,8 +87,9 @@ How these are measured:
 * **Portal**: autocannon (20 connections, a fixed overall rate of 200 requests/s) against the API's
   \`portal.search\` with a mix of filters (type, region with its sub-regions, state, method, keyword,
   deadline range) and pages 1–50, over 100,000 published sections in PostgreSQL; the baseline is a
-  bare node:http server answering a JSON body of the same size at the same rate. The load generator,
-  the API and PostgreSQL share the machine's two cores. Measured twice: with every request going to
+  bare node:http server answering a JSON body of the same size at the same rate. The load generator
+  runs in a process of its own (bench/load-worker.mjs), so it shares the machine's two cores with the
+  API and PostgreSQL but not the server's event loop. Measured twice: with every request going to
   the database, and as deployed by default, where identical list queries are served from memory for
   5 seconds (\`PORTAL_CACHE_SECONDS\`). With only 10 distinct queries the cached run is mostly hits;
   real traffic has a longer tail of distinct filters, so the uncached row is the floor to improve.
