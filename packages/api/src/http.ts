@@ -101,7 +101,7 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
     const path = url.split('?')[0]!;
     if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploads(req, res, path);
-    if (path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
+    if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
       const request = requestInfoOf(req, options.trustProxy);
       res.setHeader('x-request-id', request.requestId);
       const ctx = createContext(services, request, { set: () => {}, clear: () => {} });

@@ -1,6 +1,7 @@
 import { ROLES, roleHasPermission, type Permission, type Role } from '@ggzy/domain';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
+import { executeRows, sql } from '@ggzy/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from './http';
 import { restRoutes } from './rest';
@@ -118,5 +119,20 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
     const list = await fetch(`${base}/api/ocds/releases?limit=1`);
     expect(((await list.json()) as { releases: unknown[] }).releases).toHaveLength(1);
     expect((await fetch(`${base}/api/ocds/releases?limit=0`)).status).toBe(400);
+  });
+
+  it('tells anyone the database clock to the millisecond, uncached, for countdowns', async () => {
+    const clock = async () => new Date((await executeRows<{ t: Date | string }>(p.services.db, sql`select clock_timestamp() as t`))[0]!.t).getTime();
+    const before = await clock();
+    const response = await fetch(`${base}/api/time`);
+    const after = await clock();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = (await response.json()) as { now: string; source: string };
+    expect(body.source).toBe('database');
+    expect(body.now).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // The database's reading, between the two taken around the request.
+    expect(Date.parse(body.now)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(body.now)).toBeLessThanOrEqual(after);
   });
 });

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeAccess } from './authorize';
+import { databaseClock } from './bidding/bid-window';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
 import { listReleasePackage, sectionReleasePackage } from './tender/ocds';
@@ -102,6 +103,19 @@ export const restRoutes: RestRoute[] = [
     async handle(ctx, _account, _params, _req, res) {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' });
       res.end(JSON.stringify({ keyId: ctx.receiptSigner.keyId, publicKey: Buffer.from(ctx.receiptSigner.publicKey).toString('base64') }));
+    },
+  },
+  {
+    // The platform's clock for countdowns: the database clock, which alone decides whether a bid was
+    // in time (招标投标法 art. 28; docs/sealed-bids.md §7), to the millisecond.
+    name: 'GET /api/time',
+    method: 'GET',
+    pattern: /^\/api\/time$/,
+    access: 'public',
+    async handle(ctx, _account, _params, _req, res) {
+      const now = await databaseClock(ctx.db);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ now: now.toISOString(), source: 'database' }));
     },
   },
   {

@@ -1,23 +1,29 @@
 import { useEffect, useState } from 'react';
 
 /**
- * The platform's clock as seen from this browser, for countdowns. The API has no time endpoint, so
- * the offset comes from the `Date` header of /api/health (the API host's clock, which the
- * deployment keeps on a trusted time source, DESIGN.md §3), measured at the middle of the round
- * trip. It is whole seconds, so the estimate is up to a second off; the countdown only informs: the
- * database clock decides whether a submit was in time.
+ * The platform's clock as seen from this browser, for countdowns: the database clock from
+ * /api/time (the clock that decides whether a bid was in time, docs/sealed-bids.md §7), to the
+ * millisecond, taken at the middle of the round trip; the round trip bounds the error. Should that
+ * fail, the `Date` header of the same answer (the API host's clock, whole seconds) is used. The
+ * countdown only informs: the database decides at submit.
  */
-export async function measureServerOffset(): Promise<number | null> {
+export async function measureServerOffset(base = ''): Promise<number | null> {
   try {
     const sent = Date.now();
-    const response = await fetch('/api/health', { cache: 'no-store', credentials: 'same-origin' });
+    const response = await fetch(`${base}/api/time`, { cache: 'no-store', credentials: 'same-origin' });
     const received = Date.now();
+    const middle = (sent + received) / 2;
+    if (response.ok) {
+      const body = (await response.json().catch(() => null)) as { now?: unknown } | null;
+      const server = typeof body?.now === 'string' ? Date.parse(body.now) : Number.NaN;
+      if (!Number.isNaN(server)) return server - middle;
+    }
     const header = response.headers.get('date');
     if (!header) return null;
     const server = Date.parse(header);
     if (Number.isNaN(server)) return null;
     // The header truncates to the second: its true value lies half a second later on average.
-    return server + 500 - (sent + received) / 2;
+    return server + 500 - middle;
   } catch {
     return null;
   }
