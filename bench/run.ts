@@ -94,13 +94,16 @@ How these are measured:
   5 seconds (\`PORTAL_CACHE_SECONDS\`). With only 10 distinct queries the cached run is mostly hits;
   real traffic has a longer tail of distinct filters, so the uncached row is the floor to improve.
 * **Sealed-bid uploads**: bidder companies (accounts, sessions and platform-CA certificates made in
-  the database), each with its own envelope sealed beforehand to its certificate, upload through a
-  separate API process (the real \`main.ts\`, PostgreSQL, disk store) as the CLI does: tus creation,
+  the database), each with its own envelope sealed beforehand to what \`bidding.sealingInfo\` names
+  (as the bid page and \`ggzy seal --section\` do; that call also validates the certificate, so the
+  API process has read it before the submit), upload through a separate API process (the real \`main.ts\`, PostgreSQL, disk store) as the CLI does: tus creation,
   then 16 MiB PATCHes streamed from the file, all bidders at once. Each finished upload is read once
   through the framing check and into the write-once store, then its staged copy is deleted. The
   baseline copies the same files with \`fs\` streams and fsyncs them (as the store does), all at once.
-  Then every bidder's signed submit is sent at the same instant; each waits for the section row lock
-  and for its trace entry's place in the log, and the receipts are checked against
+  Then every bidder's signed submit is sent at the same instant, each on a connection of its own
+  (200 bidders are 200 machines); each waits for the section row lock and for its trace entry's
+  place in the log (submits arriving together share one transaction, one sequencer run and one
+  index query: docs/sealed-bids.md §5), and the receipts are checked against
   \`GET /api/receipts/key\`. "Bids lost" counts bidders without a stored upload and a counted bid.
 * **Sealing**: a file of random bytes in a temporary directory, in the page cache, sealed to one
   RSA-2048 certificate through \`sealFile\` (packages/cli/src/seal.ts, what \`ggzy seal\` runs: the
