@@ -111,15 +111,15 @@ How these are measured:
   \`GET /api/receipts/key\`. Then each bidder uploads a second (1 MiB) envelope and replaces its bid,
   the submits spread evenly over one second (the issue's \"within the same second\"); each replacement
   receipt must verify and name the bid that now counts. "Bids lost" counts bidders without a stored upload and a counted bid.
-* **Sealing**: a file of random bytes in a temporary directory, in the page cache, sealed to one
-  RSA-2048 certificate through \`sealFile\` (packages/cli/src/seal.ts, what \`ggzy seal\` runs: the
-  envelope on \`@ggzy/crypto/node\`, native AES-256-GCM, SHA-256 of the bid and of the envelope, one
-  of them on a worker thread per spare core), against \`openssl enc -aes-256-ctr\` reading and
-  writing the same file. Fresh
-  output files each round (no fsync on either side), the order alternating, median of three. The
-  sealing does strictly more work than the baseline (an authentication tag per chunk and two full
-  SHA-256 passes), so the ratio is what that costs on top of the same I/O; it needs a second free
-  core to come near 1 (docs/envelope.md §7).
+* **Sealing**: a file of random bytes in a temporary directory (synced, then in the page cache),
+  sealed to one RSA-2048 certificate through \`sealFile\` (packages/cli/src/seal.ts, what \`ggzy seal\`
+  runs: \`sealFileToFile\` from \`@ggzy/crypto/node\`, the two SHA-256 streams and AES-256-GCM on three
+  worker threads over shared memory while the main thread reads and writes; decision 008), against
+  \`openssl enc -aes-256-ctr\` reading and writing the same file. A fresh output file for each run, no
+  fsync on either side, each output removed right after its run is timed (so nobody runs beside the
+  kernel flushing the other's gigabyte), the order alternating, median of three. The sealing does
+  strictly more work than the baseline (an authentication tag per chunk and two full SHA-256
+  passes), so the ratio is what that costs on top of the same I/O; it needs both cores free.
 * **Verify**: a supervisor account fetches every checkpoint and entry over the API, recomputes each
   leaf hash from the entry's content, rebuilds the tree and compares its root at every signed
   checkpoint; the baseline reads the same rows with plain SELECTs straight from the database.

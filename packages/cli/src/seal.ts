@@ -8,14 +8,13 @@ import {
   certificateKeyAlgorithm,
   fromPkcs12,
   openEnvelope,
-  sealEnvelope,
   sm2PrivateKeyFromPem,
   subjectPublicKeyInfoOf,
   type EnvelopePrivateKey,
   type SealRecipient,
   type SealSummary,
 } from '@ggzy/crypto';
-import { nodeBackend, readFileForSealing } from '@ggzy/crypto/node';
+import { nodeBackend, sealFileToFile } from '@ggzy/crypto/node';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -55,20 +54,19 @@ export async function sealFile(options: SealFileOptions): Promise<SealSummary> {
   const algorithms = new Set(recipients.map((r) => r.algorithm));
   if (algorithms.size > 1)
     throw new Error('证书算法不一致（RSA 与 SM2 混用）/ the certificates mix RSA and SM2 keys; one envelope uses one suite');
-  const sealed = await sealEnvelope({
-    suite: algorithms.has('sm2') ? SUITE_SM2_SM4 : SUITE_RSA_AES,
-    // Whole chunks into three reused buffers (no allocation per read), one read ahead.
-    plaintext: readFileForSealing(options.input),
-    recipients,
-    ...(options.metadata ? { metadata: options.metadata } : {}),
-    // Node's native AES-GCM and SHA-256 (same bytes as the portable backend, several times faster).
-    backend: nodeBackend,
-    onProgress: (p) => options.onProgress?.(p.plaintextBytes),
-  });
   const partial = `${options.output}.partial`;
   try {
-    await pipeline(Readable.from(sealed.bytes), createWriteStream(partial, { flags: 'wx', highWaterMark: WRITE_BUFFER }));
-    const summary = await sealed.summary;
+    // Node's native AES-GCM and SHA-256 on worker threads, the bid read into shared buffers and the
+    // envelope written in 64 KiB writes (same bytes as the portable backend; @ggzy/crypto/node).
+    const summary = await sealFileToFile({
+      input: options.input,
+      output: partial,
+      flags: 'wx',
+      suite: algorithms.has('sm2') ? SUITE_SM2_SM4 : SUITE_RSA_AES,
+      recipients,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      onProgress: (p) => options.onProgress?.(p.plaintextBytes),
+    });
     await rename(partial, options.output);
     return summary;
   } catch (error) {

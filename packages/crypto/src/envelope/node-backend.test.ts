@@ -1,15 +1,23 @@
 /**
  * The Node backend (`@ggzy/crypto/node`) against the portable one: same bytes for both suites,
- * whatever the input split and chunk size; envelopes cross between them; the off-thread SHA-256 is
- * SHA-256; the portable SM4-CTR is OpenSSL's sm4-ctr.
+ * whatever the input split and chunk size; envelopes cross between them; sealing a file to a file
+ * (sealFileToFile, what `ggzy seal` runs) writes exactly the portable backend's envelope; the
+ * off-thread SHA-256 is SHA-256 and the off-thread AES-GCM is AES-GCM; shared buffers are not
+ * reported idle before the worker has read them; a dead worker fails its seal only; the portable
+ * SM4-CTR is OpenSSL's sm4-ctr.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portableBackend } from './backend';
 import { SUITE_RSA_AES, SUITE_SM2_SM4, type EnvelopeSuiteId } from './format';
 import { createNodeBackend, nodeBackend } from './node/backend';
-import { offThreadSha256, openSessionCount } from './node/hash-worker';
+import { writeEnvelopeFile } from './node/file-sink';
+import { offThreadGcm, offThreadSha256, openSessionCount, SharedSlots } from './node/hash-worker';
+import { sealFileToFile, sealFileToFileWith } from './node/seal-file';
 import { openEnvelopeToBytes } from './open';
 import { suiteById } from './registry';
 import { sealEnvelope, sealWithFixedRandomnessForTestVectors } from './seal';
@@ -18,7 +26,10 @@ import type { EnvelopePrivateKey } from './suite';
 import { generateRsaKeyPair, inPieces, sealedBytes } from './test-support';
 
 const keys: Partial<Record<EnvelopeSuiteId, { spki: Uint8Array; privateKey: EnvelopePrivateKey }>> = {};
+let dir: string;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ggzy-node-backend-'));
   const rsa = await generateRsaKeyPair();
   keys[SUITE_RSA_AES] = { spki: new Uint8Array(await crypto.subtle.exportKey('spki', rsa.publicKey)), privateKey: rsa.privateKey };
   const sm2 = generateSm2KeyPair();
@@ -76,6 +87,92 @@ describe.each([SUITE_RSA_AES, SUITE_SM2_SM4] as const)('suite %s on both backend
   });
 });
 
+describe.each([SUITE_RSA_AES, SUITE_SM2_SM4] as const)('suite %s, a file sealed to a file', (suite) => {
+  it('writes exactly the portable backend’s envelope, whatever the size against the chunk', async () => {
+    const { spki, privateKey } = keys[suite]!;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 16, max: 96 }), fc.integer({ min: 0, max: 1000 }), async (chunkSize, length) => {
+        const plaintext = new Uint8Array(randomBytes(length));
+        const input = join(dir, `bid-${suite.slice(0, 3)}-${run}`);
+        const output = join(dir, `sealed-${suite.slice(0, 3)}-${run++}`);
+        writeFileSync(input, plaintext);
+        const contentKey = new Uint8Array(randomBytes(32));
+        const fixed = {
+          contentKey,
+          noncePrefix: new Uint8Array(randomBytes(7)),
+          salt: new Uint8Array(randomBytes(32)),
+          wrappedKeys: [await (await suiteById(suite).importRecipient(spki)).wrap(contentKey)],
+        };
+        const options = { recipients: [{ role: 'bidder' as const, publicKey: spki }], chunkSize, suite, metadata: { section: 'S-1' } };
+        const summary = await sealFileToFileWith({ ...options, input, output }, (o) => sealWithFixedRandomnessForTestVectors(o, fixed));
+        const portable = await sealedBytes(await sealWithFixedRandomnessForTestVectors({ ...options, plaintext: [plaintext], backend: portableBackend }, fixed));
+        const written = new Uint8Array(readFileSync(output));
+        expect(written).toEqual(portable);
+        expect(summary.ciphertextSha256).toBe(createHash('sha256').update(written).digest('hex'));
+        expect(summary.plaintextBytes).toBe(length);
+        expect((await openEnvelopeToBytes({ envelope: [written], key: { privateKey } })).plaintext).toEqual(plaintext);
+        rmSync(input);
+        rmSync(output);
+      }),
+      { numRuns: 25 },
+    );
+    expect(openSessionCount()).toBe(0);
+  });
+
+  it('seals thousands of small chunks, the hashing workers lagging far behind the reader', async () => {
+    const { privateKey, spki } = keys[suite]!;
+    const plaintext = new Uint8Array(randomBytes(300_000));
+    const input = join(dir, `many-${suite.slice(0, 3)}`);
+    const output = join(dir, `many-${suite.slice(0, 3)}.ggzy`);
+    writeFileSync(input, plaintext);
+    const summary = await sealFileToFile({ input, output, recipients: [{ role: 'bidder', publicKey: spki }], chunkSize: 64, suite });
+    const written = readFileSync(output);
+    expect(summary.chunks).toBe(Math.ceil((300_000 + 32) / 64));
+    expect(summary.ciphertextSha256).toBe(createHash('sha256').update(written).digest('hex'));
+    expect((await openEnvelopeToBytes({ envelope: [written], key: { privateKey }, backend: nodeBackend })).plaintext).toEqual(plaintext);
+  });
+
+  it('refuses to overwrite a file, and fails on a missing bid, freeing its workers', async () => {
+    const { spki } = keys[suite]!;
+    const output = join(dir, `exists-${suite.slice(0, 3)}`);
+    writeFileSync(output, 'keep me');
+    const recipients = [{ role: 'bidder' as const, publicKey: spki }];
+    await expect(sealFileToFile({ input: join(dir, 'no-such-bid'), output, recipients, suite })).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(readFileSync(output, 'utf8')).toBe('keep me');
+    const fresh = join(dir, `fresh-${suite.slice(0, 3)}`);
+    await expect(sealFileToFile({ input: join(dir, 'no-such-bid'), output: fresh, recipients, suite })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(openSessionCount()).toBe(0);
+  });
+});
+
+describe('writing an envelope file', () => {
+  it('writes every byte, whatever the pieces, and refuses an existing file', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 200_000 }), { maxLength: 12 }), async (sizes) => {
+        const pieces = sizes.map((n) => new Uint8Array(randomBytes(n)));
+        const path = join(dir, `sink-${sizes.length}-${sizes[0] ?? 0}`);
+        rmSync(path, { force: true });
+        expect(await writeEnvelopeFile(inPieces(Buffer.concat(pieces), sizes.length ? sizes : [1]), path)).toBe(pieces.reduce((n, p) => n + p.length, 0));
+        expect(readFileSync(path).equals(Buffer.concat(pieces))).toBe(true);
+        await expect(writeEnvelopeFile(inPieces(new Uint8Array(1)), path)).rejects.toMatchObject({ code: 'EEXIST' });
+        rmSync(path);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('passes on the producer’s error', async () => {
+    const path = join(dir, 'sink-failing');
+    async function* failing() {
+      yield new Uint8Array(100_000);
+      throw new Error('the producer failed');
+    }
+    await expect(writeEnvelopeFile(failing(), path)).rejects.toThrow('the producer failed');
+    expect(existsSync(path)).toBe(true); // removing it is the caller's business (it chose the path)
+  });
+});
+
 describe('the Node backend’s parts', () => {
   it('SHA-256 on a worker thread equals SHA-256, for any split into small and large updates, several at once', async () => {
     await fc.assert(
@@ -124,6 +221,67 @@ describe('the Node backend’s parts', () => {
     damaged[damaged.length - 40]! ^= 1;
     await expect(openEnvelopeToBytes({ envelope: [damaged], key: { privateKey: keys[SUITE_RSA_AES]!.privateKey }, backend: twoWorkers })).rejects.toMatchObject({ code: 'tampered' });
     expect(openSessionCount()).toBe(0);
+  });
+
+  it('AES-GCM on a worker thread equals AES-GCM, for pieces in shared slots and outside them', async () => {
+    const out = new SharedSlots(2, 300_016);
+    const source = new SharedSlots(1, 300_000);
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 100_000 }), { maxLength: 3 }), fc.boolean(), async (sizes, inSlot) => {
+          const key = new Uint8Array(randomBytes(32));
+          const nonce = new Uint8Array(randomBytes(12));
+          const ad = new Uint8Array(randomBytes(64));
+          let o = 0;
+          const pieces = sizes.map((n) => {
+            const piece = inSlot ? source.views[0]!.subarray(o, o + n) : new Uint8Array(n);
+            piece.set(randomBytes(n));
+            o += n;
+            return piece;
+          });
+          await source.idle(0);
+          const [body] = await offThreadGcm(key, out).seal(nonce, ad, pieces);
+          const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 }).setAAD(ad);
+          const expected = Buffer.concat([...pieces.map((p) => cipher.update(p)), cipher.final(), cipher.getAuthTag()]);
+          expect(Buffer.from(body!).equals(expected)).toBe(true);
+        }),
+        { numRuns: 40 },
+      );
+    } finally {
+      out.close();
+      source.close();
+    }
+  });
+
+  it('reports a shared slot idle only once the worker has hashed it', async () => {
+    // 64 MiB takes the worker tens of milliseconds; overwriting right after idle() must not change the digest.
+    const slots = new SharedSlots(1, 64 * 1024 * 1024);
+    try {
+      const data = slots.views[0]!;
+      for (let o = 0; o < data.length; o += 1 << 20) data.set(randomBytes(1 << 20), o);
+      const expected = createHash('sha256').update(data).digest('hex');
+      const hash = offThreadSha256();
+      await hash.update(data);
+      await slots.idle(0);
+      data.fill(0);
+      expect(Buffer.from(await hash.digest()).toString('hex')).toBe(expected);
+    } finally {
+      slots.close();
+    }
+  });
+
+  it('a worker that dies fails the seal in progress, and the next one starts a new worker', async () => {
+    const out = new SharedSlots(1, 1024);
+    try {
+      // A 5-byte key makes the worker's cipher throw, which ends the worker.
+      await expect(offThreadGcm(new Uint8Array(5), out, { lane: 2 }).seal(new Uint8Array(12), new Uint8Array(32), [new Uint8Array(10)])).rejects.toThrow();
+      const key = new Uint8Array(32).fill(7);
+      const [body] = await offThreadGcm(key, out, { lane: 2 }).seal(new Uint8Array(12), new Uint8Array(32), [new Uint8Array(10)]);
+      const cipher = createCipheriv('aes-256-gcm', key, new Uint8Array(12), { authTagLength: 16 }).setAAD(new Uint8Array(32));
+      expect(Buffer.from(body!).equals(Buffer.concat([cipher.update(new Uint8Array(10)), cipher.final(), cipher.getAuthTag()]))).toBe(true);
+    } finally {
+      out.close();
+    }
   });
 
   it('the portable SM4-CTR is OpenSSL’s sm4-ctr, counter carries across bytes included', () => {

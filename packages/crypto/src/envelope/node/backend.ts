@@ -1,8 +1,8 @@
 /**
  * The envelope backend on Node's own OpenSSL (`@ggzy/crypto/node`): AES-256-GCM, SM4-CTR, SHA-256,
  * SM3 and HMAC-SM3 natively, each fed the chunk's pieces incrementally so nothing is joined, and
- * the ciphertext digest optionally on a worker thread so that it overlaps the encryption of the
- * next chunk. Byte-identical to the portable backend (tested against the published vectors).
+ * a seal's two long SHA-256 streams on worker threads so that they run beside the encryption.
+ * Byte-identical to the portable backend (tested against the published vectors).
  * Node only: never import this from code a browser loads.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
@@ -21,13 +21,26 @@ function nodeHash(algorithm: 'sha256' | 'sm3'): IncrementalHash {
   };
 }
 
+/**
+ * The cipher is fed (and gives back) at most this much at a time. Node allocates every output anew;
+ * a 4 MiB output comes from fresh memory (mmap: a page fault per 4 KiB, about 0.45 s per GiB on the
+ * machine of docs/decisions/008), while 64 KiB outputs mostly reuse the allocator's freed blocks
+ * (the garbage collector still frees them all: sealFileToFile encrypts on a worker instead).
+ */
+const CIPHER_PIECE = 64 * 1024;
+
+function* inCipherPieces(pieces: readonly Uint8Array[]): Generator<Uint8Array> {
+  for (const piece of pieces)
+    for (let o = 0; o < piece.length; o += CIPHER_PIECE) yield piece.subarray(o, Math.min(piece.length, o + CIPHER_PIECE));
+}
+
 function nodeGcm(key: Uint8Array): ChunkAead {
   return {
     seal(nonce, ad, plaintext) {
       const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
       cipher.setAAD(ad);
       const out: Uint8Array[] = [];
-      for (const piece of plaintext) out.push(view(cipher.update(piece)));
+      for (const piece of inCipherPieces(plaintext)) out.push(view(cipher.update(piece)));
       const rest = cipher.final();
       if (rest.length > 0) out.push(view(rest));
       out.push(view(cipher.getAuthTag()));
@@ -52,26 +65,29 @@ function nodeGcm(key: Uint8Array): ChunkAead {
 export interface NodeBackendOptions {
   /**
    * How many of a seal's two long SHA-256 streams run on worker threads while the main thread
-   * encrypts: 2 (the commitment over the bid and the digest over the envelope), 1 (the envelope
-   * digest only) or 0 (everything on the calling thread). Off-thread hashing costs a copy of each
-   * byte into shared memory, so it pays off only when cores are free. Default: one stream per core
-   * beyond two, at most 2 (so none on a 2-core machine, 2 on a 4-core desktop).
+   * encrypts and writes: 2 (the commitment over the bid and the digest over the envelope, each on
+   * its own worker), 1 (the envelope digest only) or 0 (everything on the calling thread). Default:
+   * 2 when the machine has a second core, else 0.
    */
   offThreadDigest?: 0 | 1 | 2 | boolean;
+  /** Which worker (lane) hashes each stream; by default the commitment lane 0, the envelope lane 1. */
+  lanes?: { commitment?: number; envelope?: number };
 }
 
 export function createNodeBackend(options: NodeBackendOptions = {}): EnvelopeBackend {
-  // Measured on the 2-core CI machine (1 GiB, disk to disk): 0 streams off-thread 3.55 s, 1 stream
-  // 4.66 s, 2 streams 4.41 s — with one spare core the copies into shared memory cost more than the
-  // hashing they move. Off-thread hashing is therefore used only from 4 cores up.
+  // Measured on a 2-core machine (1 GiB from readFileForSealing to writeEnvelopeFile, see
+  // docs/decisions/008-parallel-sealing.md): 0 streams off-thread 2.8–3.9 s, 2 streams 1.6–2.6 s.
+  // With the bid hashed in place (shared buffers) and the envelope copied once natively into shared
+  // memory, moving a 0.63 s/GiB hash off the main thread costs far less than it saves. On a single
+  // core it only adds copies.
   const cores = availableParallelism();
-  const setting = options.offThreadDigest ?? (cores >= 4 ? (Math.min(2, cores - 2) as 1 | 2) : 0);
+  const setting = options.offThreadDigest ?? (cores >= 2 ? 2 : 0);
   const streams = setting === true ? 2 : setting === false ? 0 : setting;
   return {
     name: `node (${streams} hash stream${streams === 1 ? '' : 's'} on worker threads)`,
     sha256: () => nodeHash('sha256'),
-    ...(streams >= 1 ? { streamSha256: offThreadSha256 } : {}),
-    ...(streams >= 2 ? { commitmentSha256: offThreadSha256 } : {}),
+    ...(streams >= 1 ? { streamSha256: () => offThreadSha256({ lane: options.lanes?.envelope ?? 1 }) } : {}),
+    ...(streams >= 2 ? { commitmentSha256: () => offThreadSha256({ lane: options.lanes?.commitment ?? 0 }) } : {}),
     aes256Gcm: nodeGcm,
     sm3(pieces) {
       const hash = createHash('sm3');
