@@ -104,6 +104,8 @@ How these are measured:
   then 16 MiB PATCHes streamed from the file, all bidders at once. Each finished upload is read once
   through the framing check and into the write-once store, then its staged copy is deleted. The
   baseline copies the same files with \`fs\` streams and fsyncs them (as the store does), all at once.
+  Before each submit phase the bench's own writes are flushed to disk (\`sync\`), so that the
+  submits' commits do not wait behind the writeback of the gigabytes the phases before wrote.
   Then every bidder's signed submit is sent at the same instant, each on a connection of its own
   (200 bidders are 200 machines); each waits for the section row lock and for its trace entry's
   place in the log (submits arriving together share one transaction, one sequencer run and one

@@ -75,6 +75,8 @@ export async function measureSeal(options: { bytes: number; rounds: number }): P
   try {
     const input = join(dir, 'bid.bin');
     await writeRandomFile(input, options.bytes); // on disk and in the page cache for both contenders
+    // Earlier benchmarks' writes (gigabytes of uploads) must not be flushing beside either contender.
+    await promisify(execFile)('sync');
 
     // A bidder certificate from a throw-away platform CA, as `ggzy seal --to` takes it.
     const ca = await createPlatformCa({ commonName: 'Bench CA', organisation: 'Bench', validityYears: 1, modulusLength: 2048 });
