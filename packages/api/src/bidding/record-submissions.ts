@@ -12,6 +12,7 @@ import { and, bid, bidSubmission, bidUpload, eq, inArray, or, organisation, sql,
 import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
 import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
+import type { ReceiptFacts } from './submissions';
 import { uploadRefusal } from './upload-checks';
 import type { BidUploadRow } from './uploads';
 
@@ -32,18 +33,7 @@ export interface SubmissionRequest {
 }
 
 /** The submission that answers a request: what its receipt says, but for the log index. */
-export interface Recorded {
-  submissionId: string;
-  traceEntryId: number;
-  kind: SubmissionRequest['kind'];
-  sectionId: string;
-  sectionCode: string;
-  organisationId: string;
-  organisationName: string;
-  ciphertextSha256: string | null;
-  envelopeBytes: number | null;
-  receivedAt: Date;
-}
+export type Recorded = ReceiptFacts;
 
 const MAX_BATCH = 500;
 

@@ -16,36 +16,21 @@ import {
   rebuildOpeningKey,
   sealEnvelope,
   sha256Hex,
-  sm2PrivateKeyFromPem,
   SUITE_RSA_AES,
   SUITE_SM2_SM4,
-  type EnvelopePrivateKey,
 } from '@ggzy/crypto';
-import { account, eq, executeRows, inArray, openingKey, openingKeyShare, organisation, section, sql, traceEntry, type Database } from '@ggzy/db';
+import { account, eq, inArray, openingKey, openingKeyShare, organisation, section, traceEntry, type Database } from '@ggzy/db';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, enrolTestCertificate, signedIn, testClient, type TestCertificate, type TestClient, type TestPlatform } from '../testing';
 import { uploadDocument } from './documents';
 import { sectionDraft } from './fixtures';
+import { collect, dbNow, privateKeyOf, storedValues } from './opening-key-test-support';
 
 const CUSTODIANS = ['centre', 'centre.dj', 'supervisor'] as const;
 /** The certificate each custodian's share goes to: SM2 for two of them, RSA for one. */
 const CUSTODIAN_ALGORITHMS = { centre: 'sm2', 'centre.dj': 'rsa', supervisor: 'sm2' } as const;
-const RSA_OAEP = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
 const BID = '国密开标一览表：投标报价 捌佰柒拾陆万伍仟肆佰叁拾贰元整';
-
-async function dbNow(db: Database): Promise<Date> {
-  const [row] = await executeRows<{ now: string | Date }>(db, sql`select now() as now`);
-  return new Date(row!.now);
-}
-
-/** The envelope reader's key for a certificate's PKCS#8 PEM: SM2, or RSA-OAEP through WebCrypto. */
-async function privateKeyOf(pem: string): Promise<EnvelopePrivateKey> {
-  const sm2 = sm2PrivateKeyFromPem(pem);
-  if (sm2) return sm2;
-  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return globalThis.crypto.subtle.importKey('pkcs8', der, RSA_OAEP, false, ['decrypt']);
-}
 
 /** An SM2 certificate for a demo account through the real `certificate.enrol` (the platform's SM2 CA). */
 async function enrolSm2Certificate(p: TestPlatform, username: string): Promise<TestCertificate> {
@@ -62,12 +47,6 @@ async function enrolSm2Certificate(p: TestPlatform, username: string): Promise<T
   return { privateKeyPem, certificatePem: enrolled.certificatePem, certificateId: enrolled.id };
 }
 
-async function collect(bytes: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for await (const part of bytes) parts.push(Buffer.from(part));
-  return new Uint8Array(Buffer.concat(parts));
-}
-
 async function codeOf(run: Promise<unknown>): Promise<string> {
   try {
     await run;
@@ -75,25 +54,6 @@ async function codeOf(run: Promise<unknown>): Promise<string> {
   } catch (error) {
     return (error as { code?: string }).code ?? `other: ${(error as Error).message}`;
   }
-}
-
-/** Every bytea (as hex), text and jsonb value in the tables the ceremony and the trace log write. */
-async function storedValues(db: Database): Promise<string[]> {
-  const columns = await executeRows<{ table_name: string; column_name: string; data_type: string }>(
-    db,
-    sql`select table_name, column_name, data_type from information_schema.columns
-        where table_schema = current_schema() and (table_name like 'opening_key%' or table_name = 'trace_entry')
-          and data_type in ('bytea', 'text', 'jsonb')`,
-  );
-  expect(columns.length).toBeGreaterThan(8);
-  const values: string[] = [];
-  for (const c of columns) {
-    const column = sql.identifier(c.column_name);
-    const expression = c.data_type === 'bytea' ? sql`encode(${column}, 'hex')` : sql`${column}::text`;
-    const rows = await executeRows<{ v: string | null }>(db, sql`select ${expression} as v from ${sql.identifier(c.table_name)}`);
-    for (const row of rows) if (row.v) values.push(row.v.toLowerCase());
-  }
-  return values;
 }
 
 describe('the opening key of a GM/T (SM2) section', () => {

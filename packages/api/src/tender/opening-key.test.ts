@@ -1,48 +1,13 @@
 import { openEnvelopeToBytes, openSealedShare, rebuildOpeningKey, sealEnvelope, sha256Hex } from '@ggzy/crypto';
-import { account, eq, executeRows, inArray, openingKey, openingKeyShare, section, sql, traceEntry, type Database } from '@ggzy/db';
+import { account, eq, inArray, openingKey, openingKeyShare, section, traceEntry, type Database } from '@ggzy/db';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, enrolTestCertificate, signedIn, testClient, type TestCertificate, type TestClient, type TestPlatform } from '../testing';
 import { uploadDocument } from './documents';
 import { sectionDraft } from './fixtures';
+import { collect, dbNow, privateKeyOf, storedValues } from './opening-key-test-support';
 
 const CUSTODIANS = ['centre', 'centre.dj', 'supervisor'] as const;
-const RSA_OAEP = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
-
-async function dbNow(db: Database): Promise<Date> {
-  const [row] = await executeRows<{ now: string | Date }>(db, sql`select now() as now`);
-  return new Date(row!.now);
-}
-
-function privateKeyOf(pem: string): Promise<CryptoKey> {
-  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return globalThis.crypto.subtle.importKey('pkcs8', der, RSA_OAEP, false, ['decrypt']);
-}
-
-async function collect(bytes: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for await (const part of bytes) parts.push(Buffer.from(part));
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-/** Every bytea (as hex), text and jsonb value in the tables the ceremony and the trace log write. */
-async function storedValues(db: Database): Promise<string[]> {
-  const columns = await executeRows<{ table_name: string; column_name: string; data_type: string }>(
-    db,
-    sql`select table_name, column_name, data_type from information_schema.columns
-        where table_schema = current_schema() and (table_name like 'opening_key%' or table_name = 'trace_entry')
-          and data_type in ('bytea', 'text', 'jsonb')`,
-  );
-  expect(columns.length).toBeGreaterThan(8);
-  const values: string[] = [];
-  for (const c of columns) {
-    const column = sql.identifier(c.column_name);
-    const expression = c.data_type === 'bytea' ? sql`encode(${column}, 'hex')` : sql`${column}::text`;
-    const rows = await executeRows<{ v: string | null }>(db, sql`select ${expression} as v from ${sql.identifier(c.table_name)}`);
-    for (const row of rows) if (row.v) values.push(row.v.toLowerCase());
-  }
-  return values;
-}
 
 describe('the opening key at publication (bidderAndCustodians)', () => {
   let p: TestPlatform;
