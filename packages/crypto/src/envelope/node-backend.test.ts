@@ -146,6 +146,37 @@ describe.each([SUITE_RSA_AES, SUITE_SM2_SM4] as const)('suite %s, a file sealed 
   });
 });
 
+describe('a fresh process', () => {
+  // The lanes are started on demand and kept per process: a process whose first seal is SM2 never
+  // starts the SHA-256 commitment lane (the CLI's case; this file's other tests start every lane).
+  it.each([SUITE_SM2_SM4, SUITE_RSA_AES] as const)('seals a file in suite %s as its first seal, and the envelope opens', async (suite) => {
+    const script = join(dir, `first-seal-${suite.slice(0, 3)}.mts`);
+    const here = new URL('.', import.meta.url).pathname;
+    writeFileSync(
+      script,
+      `import { randomBytes, createHash } from 'node:crypto';
+       import { writeFileSync, readFileSync } from 'node:fs';
+       import { sealFileToFile } from ${JSON.stringify(join(here, 'node/seal-file.ts'))};
+       import { openEnvelopeToBytes } from ${JSON.stringify(join(here, 'open.ts'))};
+       import { nodeBackend } from ${JSON.stringify(join(here, 'node/backend.ts'))};
+       import { generateSm2KeyPair } from ${JSON.stringify(join(here, 'sm2-keys.ts'))};
+       import { generateRsaKeyPair } from ${JSON.stringify(join(here, 'test-support.ts'))};
+       const suite = ${JSON.stringify(suite)};
+       let spki, privateKey;
+       if (suite.startsWith('sm2/')) ({ publicKeySpki: spki, privateKey } = generateSm2KeyPair());
+       else { const rsa = await generateRsaKeyPair(); spki = new Uint8Array(await crypto.subtle.exportKey('spki', rsa.publicKey)); privateKey = rsa.privateKey; }
+       const bid = randomBytes(5 * 1024 * 1024 + 7);
+       writeFileSync(process.argv[2], bid);
+       await sealFileToFile({ input: process.argv[2], output: process.argv[3], recipients: [{ role: 'bidder', publicKey: spki }], suite });
+       const opened = await openEnvelopeToBytes({ envelope: [readFileSync(process.argv[3])], key: { privateKey }, backend: nodeBackend });
+       console.log(createHash('sha256').update(opened.plaintext).digest('hex') === createHash('sha256').update(bid).digest('hex') ? 'opened' : 'different');`,
+    );
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script, join(dir, `first-${suite.slice(0, 3)}.bin`), join(dir, `first-${suite.slice(0, 3)}.ggzy`)], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('opened');
+  });
+});
+
 describe('writing an envelope file', () => {
   it('writes every byte, whatever the pieces, and refuses an existing file', async () => {
     await fc.assert(

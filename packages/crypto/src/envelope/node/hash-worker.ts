@@ -253,7 +253,8 @@ export class SharedSlots {
     for (const view of this.views) {
       const buffer = view.buffer as SharedArrayBuffer;
       registry.delete(buffer);
-      for (const l of lanes) l.forget(buffer);
+      // Sparse: only the lanes a seal asked for exist (an SM2 seal never starts the SHA-256 commitment lane).
+      for (const l of lanes) l?.forget(buffer);
     }
   }
 }
