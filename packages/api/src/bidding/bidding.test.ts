@@ -8,10 +8,9 @@ import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../seed/demo';
 import { createTestPlatform, enrolTestCertificate, type TestCertificate, type TestPlatform } from '../testing';
 import { receiptSignedBytes, type Receipt } from './receipt';
-import { announcedSection, sealBid, setDeadline, signedSubmit, signedWithdraw, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
+import { announcedSection, signInOverHttp, sealBid, setDeadline, signedSubmit, signedWithdraw, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
 
 const PLAINTEXT = Buffer.from(`开标一览表：投标报价 壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元整 RECOGNISABLE-BID-PLAINTEXT-${'工期三百六十五日历天。'.repeat(20_000)}`);
 
@@ -56,13 +55,7 @@ describe('sealed bids over HTTP: upload, submit, receipt, replace, withdraw', ()
     api = await startTestServer(p.services);
     section = await announcedSection(db);
     for (const user of ['bidder1', 'bidder2', 'bidder3', 'tenderer', 'agency', 'centre', 'supervisor']) {
-      const response = await fetch(`${api.base}/api/trpc/auth.login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
-        body: JSON.stringify({ username: user, password: DEMO_PASSWORD }),
-      });
-      const session = response.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]!;
-      headers.set(user, { cookie: `${session}; ggzy_csrf=c`, 'x-csrf-token': 'c' });
+      headers.set(user, await signInOverHttp(api.base, user));
       const me = (await call<{ accountId: string; organisationId: string; organisationName: string }>(user, 'auth.me', undefined)) as { ok: true; data: { accountId: string; organisationId: string; organisationName: string } };
       accounts.set(user, me.data);
     }

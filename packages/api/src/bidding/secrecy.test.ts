@@ -12,9 +12,8 @@ import { createDecipheriv, createHash, randomBytes, webcrypto } from 'node:crypt
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../seed/demo';
 import { createTestPlatform, enrolTestCertificate, type TestCertificate, type TestPlatform } from '../testing';
-import { announcedSection, sealBid, signedSubmit, signedWithdraw, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
+import { announcedSection, signInOverHttp, sealBid, signedSubmit, signedWithdraw, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {
   let entries;
@@ -55,12 +54,7 @@ describe('nothing readable early: the platform holds no plaintext fact of a seal
 
   it('finds neither the plaintext, the content key, the unsalted digest nor the salt anywhere', async () => {
     const { db } = p.services;
-    const login = await fetch(`${api.base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
-      body: JSON.stringify({ username: 'bidder1', password: DEMO_PASSWORD }),
-    });
-    const headers = { cookie: `${login.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]}; ggzy_csrf=c`, 'x-csrf-token': 'c' };
+    const headers = await signInOverHttp(api.base, 'bidder1');
     const me = await trpcCall<{ organisationId: string }>(api.base, headers, 'auth.me', undefined, 'query');
     const organisationId = me.ok ? me.data.organisationId : '';
     const section = await announcedSection(db);

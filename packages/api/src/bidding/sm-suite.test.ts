@@ -7,9 +7,8 @@
 import { createKeyPairAndCsr, envelopeRecipientFromSpki, openEnvelopeToBytes, sealEnvelope, sm2PrivateKeyFromPem, SUITE_SM2_SM4 } from '@ggzy/crypto';
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../seed/demo';
 import { createTestPlatform, enrolTestCertificate, type TestPlatform } from '../testing';
-import { announcedSection, sealBid, signedSubmit, startTestServer, trpcCall, TusClient, type SealingInfoLike } from './test-support';
+import { announcedSection, signInOverHttp, sealBid, signedSubmit, startTestServer, trpcCall, TusClient, type SealingInfoLike } from './test-support';
 
 const PLAINTEXT = new TextEncoder().encode(`国密投标文件：投标报价 玖佰捌拾柒万陆仟伍佰肆拾叁元整 ${'技术标。'.repeat(50_000)}`);
 
@@ -30,13 +29,7 @@ describe('the GM/T suite (SM2 + SM4 + SM3) through the API', () => {
     api = await startTestServer(p.services);
     section = await announcedSection(db);
     await executeRows(db, sql`update section set envelope_suite = ${SUITE_SM2_SM4} where id = ${section.id}`);
-    const response = await fetch(`${api.base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
-      body: JSON.stringify({ username: 'bidder1', password: DEMO_PASSWORD }),
-    });
-    const session = response.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]!;
-    headers = { cookie: `${session}; ggzy_csrf=c`, 'x-csrf-token': 'c' };
+    headers = await signInOverHttp(api.base, 'bidder1');
     const who = await call<typeof me>('auth.me', undefined);
     if (!who.ok) throw new Error(who.error.en);
     me = who.data;
@@ -97,13 +90,7 @@ describe('the GM/T suite (SM2 + SM4 + SM3) through the API', () => {
 
   it('refuses an envelope of the RSA suite for the SM2 section at submit, naming the suite', async () => {
     const rsa = await enrolTestCertificate(p.services, 'bidder2');
-    const login = await fetch(`${api.base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
-      body: JSON.stringify({ username: 'bidder2', password: DEMO_PASSWORD }),
-    });
-    const session = login.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]!;
-    const other = { cookie: `${session}; ggzy_csrf=c`, 'x-csrf-token': 'c' };
+    const other = await signInOverHttp(api.base, 'bidder2');
     const who = await trpcCall<{ organisationId: string }>(api.base, other, 'auth.me', undefined, 'query');
     if (!who.ok) throw new Error(who.error.en);
     const [cert] = await executeRows<{ pem: string }>(db, sql`select pem from certificate where id = ${rsa.certificateId}`);

@@ -8,10 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../seed/demo';
 import { createTestPlatform, enrolTestCertificate, type TestPlatform } from '../testing';
 import { ORPHAN_GRACE_MS, stagedUploadIds, sweepStagedUploads } from './staging-sweep';
-import { announcedSection, sealBid, setDeadline, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
+import { announcedSection, signInOverHttp, sealBid, setDeadline, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
 
 describe('sweeping the tus staging folder', () => {
   let p: TestPlatform;
@@ -23,13 +22,7 @@ describe('sweeping the tus staging folder', () => {
     p = await createTestPlatform();
     db = p.services.db;
     api = await startTestServer(p.services);
-    const response = await fetch(`${api.base}/api/trpc/auth.login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
-      body: JSON.stringify({ username: 'bidder1', password: DEMO_PASSWORD }),
-    });
-    const session = response.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]!;
-    headers = { cookie: `${session}; ggzy_csrf=c`, 'x-csrf-token': 'c' };
+    headers = await signInOverHttp(api.base, 'bidder1');
     await enrolTestCertificate(p.services, 'bidder1');
   });
   afterAll(async () => {

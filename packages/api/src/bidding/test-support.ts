@@ -15,6 +15,7 @@ import type { RequestInfo, Services, SessionAccount } from '../context';
 import { certificateFacts } from '../certificate/certificate-facts';
 import { storeCertificate } from '../certificate/store-certificate';
 import { hashPassword } from '../auth/password';
+import { DEMO_PASSWORD } from '../seed/demo';
 import { newToken, tokenDigest } from '../auth/token';
 import { SUBMIT_CONTEXT, WITHDRAW_CONTEXT } from './signed-message';
 import type { SignedRequest } from './submit';
@@ -259,6 +260,21 @@ export class TusClient {
 }
 
 export const uploadIdOf = (url: string) => new URL(url).pathname.split('/').at(-1)!;
+
+/**
+ * Signs a demo account in through `auth.login` over HTTP, as the browser does; the headers its
+ * later calls carry (session cookie, CSRF cookie and header).
+ */
+export async function signInOverHttp(base: string, username: string, password = DEMO_PASSWORD): Promise<Record<string, string>> {
+  const response = await fetch(`${base}/api/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
+    body: JSON.stringify({ username, password }),
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))?.split(';')[0];
+  if (!session) throw new Error(`sign-in of ${username} failed: ${response.status} ${await response.text()}`);
+  return { cookie: `${session}; ggzy_csrf=c`, 'x-csrf-token': 'c' };
+}
 
 /** tRPC over HTTP as the web app calls it (no transformer): queries by GET, mutations by POST. */
 export async function trpcCall<T>(base: string, headers: Record<string, string>, path: string, input: unknown, type: 'query' | 'mutation'): Promise<{ ok: true; data: T } | { ok: false; status: number; error: { code: string; zh: string; en: string; details: Record<string, unknown> } }> {

@@ -20,12 +20,9 @@ import {
   SUITE_SM2_SM4,
 } from '@ggzy/crypto';
 import { account, eq, inArray, openingKey, openingKeyShare, organisation, section, traceEntry, type Database } from '@ggzy/db';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, enrolTestCertificate, signedIn, testClient, type TestCertificate, type TestClient, type TestPlatform } from '../testing';
-import { uploadDocument } from './documents';
-import { sectionDraft } from './fixtures';
-import { collect, dbNow, privateKeyOf, storedValues } from './opening-key-test-support';
+import { collect, draftWithDocument, privateKeyOf, storedValues } from './opening-key-test-support';
 
 const CUSTODIANS = ['centre', 'centre.dj', 'supervisor'] as const;
 /** The certificate each custodian's share goes to: SM2 for two of them, RSA for one. */
@@ -79,23 +76,7 @@ describe('the opening key of a GM/T (SM2) section', () => {
     await p?.close();
   });
 
-  async function draft(envelopeSuite: string) {
-    const created = await tenderer.caller.tender.create(
-      sectionDraft(await dbNow(db), { openingMode: 'bidderAndCustodians', custodianIds, custodianThreshold: 2, envelopeSuite: envelopeSuite as typeof SUITE_SM2_SM4 }),
-    );
-    const me = (await tenderer.caller.auth.me())!;
-    await uploadDocument({
-      db,
-      store: p.services.store,
-      request: { requestId: 'test-upload', ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null },
-      account: { sessionId: '', ...me },
-      sectionId: created.sectionId,
-      filename: '招标文件.pdf',
-      contentType: 'application/pdf',
-      body: Readable.from([Buffer.from('%PDF-1.7 招标文件')]),
-    });
-    return created.sectionId;
-  }
+  const draft = (envelopeSuite: string) => draftWithDocument(p, tenderer, { openingMode: 'bidderAndCustodians', custodianIds, custodianThreshold: 2, envelopeSuite });
   const publish = (sectionId: string) => tenderer.caller.tender.publish({ sectionId, noticeTitle: '招标公告', noticeHtml: '<p>欢迎投标</p>' });
   const stateOf = async (sectionId: string) => (await db.select({ state: section.state }).from(section).where(eq(section.id, sectionId)))[0]!.state;
 

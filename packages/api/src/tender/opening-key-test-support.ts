@@ -5,7 +5,11 @@
  */
 import { sm2PrivateKeyFromPem, type EnvelopePrivateKey } from '@ggzy/crypto';
 import { executeRows, sql, type Database } from '@ggzy/db';
+import { Readable } from 'node:stream';
 import { expect } from 'vitest';
+import type { TestClient, TestPlatform } from '../testing';
+import { uploadDocument } from './documents';
+import { sectionDraft } from './fixtures';
 
 const RSA_OAEP = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
 
@@ -45,4 +49,21 @@ export async function storedValues(db: Database): Promise<string[]> {
     for (const row of rows) if (row.v) values.push(row.v.toLowerCase());
   }
   return values;
+}
+
+/** A draft section of the tenderer with `overrides`, and its tender document uploaded (publication needs one). */
+export async function draftWithDocument(p: TestPlatform, tenderer: TestClient, overrides: Record<string, unknown>): Promise<string> {
+  const created = await tenderer.caller.tender.create(sectionDraft(await dbNow(p.services.db), overrides));
+  const me = (await tenderer.caller.auth.me())!;
+  await uploadDocument({
+    db: p.services.db,
+    store: p.services.store,
+    request: { requestId: 'test-upload', ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null },
+    account: { sessionId: '', ...me },
+    sectionId: created.sectionId,
+    filename: '招标文件.pdf',
+    contentType: 'application/pdf',
+    body: Readable.from([Buffer.from('%PDF-1.7 招标文件')]),
+  });
+  return created.sectionId;
 }
