@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, seedDemo, seedDemoSections, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, seedDemoPlatform, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -99,12 +99,10 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
 
   let logins: DemoLogin[] = [];
   if (config.seedDemo) {
-    const seeded = await seedDemo(database.db);
+    // One transaction: a crash part-way leaves nothing, and the next start loads it all.
+    const seeded = await seedDemoPlatform(database.db, store);
     logins = seeded.logins;
-    if (seeded.seeded) {
-      const sections = await seedDemoSections(database.db, store);
-      log.info({ sections }, 'loaded demo data');
-    }
+    if (seeded.seeded) log.info({ sections: seeded.sections, holidayYears: seeded.holidayYears }, 'loaded demo data');
   }
 
   const timer = setInterval(() => {

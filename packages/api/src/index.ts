@@ -4,7 +4,7 @@ export type { AppErrorData, Meta } from './trpc';
 export * from './context';
 export { createApiHandler, createContext, requestInfoOf, type HttpOptions } from './http';
 export { seedDemo, DEMO_PASSWORD, type DemoLogin } from './seed/demo';
-export { seedDemoSections } from './seed/demo-sections';
+export { demoDrafts, seedDemoHolidays, seedDemoPlatform, seedDemoSections } from './seed/demo-sections';
 export { hashPassword } from './auth/password';
 export { takeDueTransitions } from './tender/timed-transitions';
 export { restRoutes } from './rest';

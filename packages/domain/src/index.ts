@@ -11,3 +11,5 @@ export * from './tender/scoring';
 export * from './tender/section-input';
 export * from './ocds';
 export * from './bid';
+export * from './calendar/cn-holidays';
+export * from './tender/schedule';

@@ -2,15 +2,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
+import { cautiousCalendar, legalSchedule } from '@ggzy/domain';
 import { expectHeading, hydrated, open, signIn, usePlatform } from './harness';
 import { screenshot } from './screenshots';
 
 const platform = usePlatform();
-const DAY = 86_400_000;
 
-/** A `datetime-local` value in Beijing time, to the second, `days` from now. */
-function beijing(days: number, from = Date.now()): string {
-  return new Date(from + days * DAY + 8 * 3_600_000).toISOString().slice(0, 19);
+/** A `datetime-local` value in Beijing time, to the second. */
+function beijing(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19);
+}
+
+/**
+ * Dates from the rules, not fixed offsets: the earliest legal schedule (plus `marginDays`) for
+ * documents starting now, on the cautious calendar, which holds whatever holidays the demo loaded.
+ */
+function schedule(marginDays: number) {
+  const from = new Date();
+  return { from, ...legalSchedule({ type: 'construction', method: 'open', documentsFrom: from, calendar: cautiousCalendar(), marginDays }) };
 }
 
 /** A small file that looks like a PDF (header, a body, the trailer), different every run. */
@@ -48,8 +57,11 @@ async function newSectionForm(page: Page): Promise<void> {
 test('a deadline 10 days after the documents start is refused beside the field, with the 20-day rule', async () => {
   const page = await platform.newPage();
   await newSectionForm(page);
-  // The documents stay available 8 days (more than the 5-day minimum, even rolled over a weekend).
-  await fillSection(page, { project: '二十日规则检验项目', section: '施工', from: beijing(0), until: beijing(8), deadline: beijing(10) });
+  // The documents stay available the 5-day minimum (rolled past rest days); the deadline comes half
+  // an hour after they close, which is less than 20 days on any date.
+  const legal = schedule(0);
+  const deadline = new Date(legal.documentsUntil.getTime() + 30 * 60_000);
+  await fillSection(page, { project: '二十日规则检验项目', section: '施工', from: beijing(legal.from), until: beijing(legal.documentsUntil), deadline: beijing(deadline) });
   await page.getByTestId('save-section').click();
 
   const message = page.getByTestId('field-error-section.deadline');
@@ -76,7 +88,8 @@ test('a tenderer publishes a section; a bidder finds it, obtains the documents a
   // The tenderer drafts the section through the form.
   const tenderer = await platform.newPage();
   await newSectionForm(tenderer);
-  await fillSection(tenderer, { project: projectName, section: '施工总承包', from: beijing(0), until: beijing(10), deadline: beijing(25) });
+  const legal = schedule(5);
+  await fillSection(tenderer, { project: projectName, section: '施工总承包', from: beijing(legal.from), until: beijing(legal.documentsUntil), deadline: beijing(legal.deadline) });
   await tenderer.getByTestId('save-section').click();
   await tenderer.waitForURL((url) => /^\/w\/tenderer\/sections\/[0-9a-f-]{36}$/.test(url.pathname));
   const sectionId = new URL(tenderer.url()).pathname.split('/').pop()!;

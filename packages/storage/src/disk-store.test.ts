@@ -50,6 +50,8 @@ describe('disk object store', () => {
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     await utimes(join(tmp, 'stale'), twoDaysAgo, twoDaysAgo);
     await writeFile(join(tmp, 'in-progress'), 'partial upload');
+    // Stamp it with this process's clock: under faketime (CI) the kernel's mtime is the real date.
+    await utimes(join(tmp, 'in-progress'), new Date(), new Date());
 
     await store.ensureReady();
     expect(await readdir(tmp)).toEqual(['in-progress']);

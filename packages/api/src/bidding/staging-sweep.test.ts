@@ -88,8 +88,9 @@ describe('sweeping the tus staging folder', () => {
     await writeFile(join(dir, completed), sealed.bytes);
     const orphan = randomUUID();
     await writeFile(join(dir, orphan), randomBytes(100));
-
+    // Stamp it with this process's clock: under faketime (CI) the kernel's mtime is the real date.
     const now = Date.now();
+    await utimes(join(dir, orphan), new Date(now), new Date(now));
     expect(await sweepStagedUploads(p.services, { now })).toEqual([{ uploadId: completed, reason: 'completed', bytes: sealed.bytes.length }]);
     expect(await stagedUploadIds(dir)).toContain(orphan);
     // An hour on, the row-less file goes too.

@@ -1,9 +1,7 @@
 import { account, eq, executeRows, organisation, sql, type Database } from '@ggzy/db';
 import {
-  addDays,
-  addWorkingDays,
-  instantOf,
-  localDateOf,
+  legalSchedule,
+  OFFICIAL_CN_HOLIDAYS,
   SCORING_TEMPLATES,
   type CreateSectionInput,
   type HolidayCalendar,
@@ -15,12 +13,20 @@ import { loadHolidayCalendar } from '../tender/access';
 import { createSection } from '../tender/create-section';
 import { uploadDocument } from '../tender/documents';
 import { publishSection } from '../tender/publish-section';
+import { setHolidays } from '../tender/workspace';
+import { seedDemo, type DemoLogin } from './demo';
 
 const request: RequestInfo = { requestId: 'demo-seed', ip: null, userAgent: 'ggzy demo seed', cookies: {}, csrfHeader: null };
 
-function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: CreateSectionInput; notice: string; document: string }> {
-  const today = localDateOf(now);
+/**
+ * The demo sections, dated by the rules (legalSchedule: the earliest legal date plus a margin, on a
+ * working day of the loaded calendar), never by fixed offsets: so they publish on any day.
+ */
+export function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: CreateSectionInput; notice: string; document: string }> {
   const from = new Date(now.getTime() - 1000);
+  const construction = legalSchedule({ type: 'construction', method: 'open', documentsFrom: from, calendar });
+  const procurement = legalSchedule({ type: 'procurement', method: 'open', documentsFrom: from, calendar, marginDays: 1 });
+  const landUse = legalSchedule({ type: 'landUse', method: 'listing', documentsFrom: from, calendar, marginDays: 1, deadlineTime: '10:00' });
   return [
     {
       input: {
@@ -28,7 +34,7 @@ function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: Create
         section: {
           name: '施工总承包', estimatedPrice: 2_850_000_000, bond: 50_000_000, bidValidityDays: 90,
           scoringMethod: SCORING_TEMPLATES.comprehensive, documentsFrom: from,
-          documentsUntil: instantOf(addDays(today, 10), '17:00'), deadline: instantOf(addDays(today, 25), '09:30'),
+          documentsUntil: construction.documentsUntil, deadline: construction.deadline,
           openingMode: 'bidderKey', custodianIds: [], envelopeSuite: 'rsa-oaep-sha256/aes-256-gcm-stream',
         },
       },
@@ -41,7 +47,7 @@ function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: Create
         section: {
           name: '影像设备包', estimatedPrice: 680_000_000, bond: 10_000_000, bidValidityDays: 60,
           scoringMethod: SCORING_TEMPLATES.procurementLowPrice, documentsFrom: from,
-          documentsUntil: instantOf(addWorkingDays(today, 6, calendar), '17:00'), deadline: instantOf(addDays(today, 24), '09:30'),
+          documentsUntil: procurement.documentsUntil, deadline: procurement.deadline,
           openingMode: 'bidderKey', custodianIds: [], envelopeSuite: 'rsa-oaep-sha256/aes-256-gcm-stream',
         },
       },
@@ -54,8 +60,8 @@ function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: Create
         section: {
           name: 'DJ2026-08 地块', estimatedPrice: 12_600_000_000, bond: 2_520_000_000, bidValidityDays: 30,
           scoringMethod: SCORING_TEMPLATES.lowestEvaluatedPrice, documentsFrom: from,
-          listingFrom: instantOf(addDays(today, 21), '09:00'),
-          documentsUntil: instantOf(addDays(today, 32), '17:00'), deadline: instantOf(addDays(today, 33), '10:00'),
+          listingFrom: landUse.listingFrom!,
+          documentsUntil: landUse.documentsUntil, deadline: landUse.deadline,
           openingMode: 'bidderKey', custodianIds: [], envelopeSuite: 'rsa-oaep-sha256/aes-256-gcm-stream',
         },
       },
@@ -65,24 +71,46 @@ function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: Create
   ];
 }
 
-/** Published demo sections, so the portal is not empty on first start. Called once, with the demo data. */
-export async function seedDemoSections(db: Database, store: ObjectStore): Promise<number> {
+async function sessionOf(db: Database, username: string): Promise<SessionAccount | null> {
   const [row] = await db
     .select({ account, organisationName: organisation.name })
     .from(account)
-    .innerJoin(organisation, eq(organisation.id, account.organisationId))
-    .where(eq(account.username, 'tenderer'));
-  if (!row) return 0;
-  const tenderer: SessionAccount = {
+    .leftJoin(organisation, eq(organisation.id, account.organisationId))
+    .where(eq(account.username, username));
+  if (!row) return null;
+  return {
     sessionId: 'demo-seed',
     accountId: row.account.id,
     username: row.account.username,
     displayName: row.account.displayName,
     role: row.account.role,
     organisationId: row.account.organisationId,
-    organisationName: row.organisationName,
+    organisationName: row.organisationName ?? '',
     regionCode: row.account.regionCode,
   };
+}
+
+/**
+ * The published holiday arrangements (OFFICIAL_CN_HOLIDAYS), loaded by the demo centre as a
+ * deployment's centre would load each year's notice. Years already in the calendar are left alone.
+ */
+export async function seedDemoHolidays(db: Database): Promise<number> {
+  const centre = await sessionOf(db, 'centre');
+  if (!centre) return 0;
+  let loaded = 0;
+  for (const [year, entries] of Object.entries(OFFICIAL_CN_HOLIDAYS)) {
+    const [{ n } = { n: 0 }] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from holiday where date between ${`${year}-01-01`} and ${`${year}-12-31`}`);
+    if (n > 0) continue;
+    await setHolidays({ db, request, account: centre, year: Number(year), entries: entries.map((e) => ({ ...e })) });
+    loaded++;
+  }
+  return loaded;
+}
+
+/** Published demo sections, so the portal is not empty on first start. Called once, with the demo data. */
+export async function seedDemoSections(db: Database, store: ObjectStore): Promise<number> {
+  const tenderer = await sessionOf(db, 'tenderer');
+  if (!tenderer) return 0;
   const [{ now } = { now: new Date() }] = await executeRows<{ now: Date }>(db, sql`select now() as now`);
   const calendar = await loadHolidayCalendar(db);
   let count = 0;
@@ -102,4 +130,19 @@ export async function seedDemoSections(db: Database, store: ObjectStore): Promis
     count++;
   }
   return count;
+}
+
+/**
+ * The whole demo data in one transaction: accounts, the published holiday calendar, the sections. A
+ * crash part-way leaves nothing behind, so the next start loads it all again. (Objects a rolled-back
+ * seed stored stay in the store unreferenced; no row points at them.)
+ */
+export async function seedDemoPlatform(db: Database, store: ObjectStore): Promise<{ seeded: boolean; logins: DemoLogin[]; holidayYears: number; sections: number }> {
+  return db.transaction(async (tx) => {
+    const demo = await seedDemo(tx);
+    if (!demo.seeded) return { ...demo, holidayYears: 0, sections: 0 };
+    const holidayYears = await seedDemoHolidays(tx);
+    const sections = await seedDemoSections(tx, store);
+    return { ...demo, holidayYears, sections };
+  });
 }

@@ -1,8 +1,13 @@
-import { addDays, instantOf, localDateOf, SCORING_TEMPLATES, type CreateSectionRequest } from '@ggzy/domain';
+import { cautiousCalendar, legalSchedule, SCORING_TEMPLATES, type CreateSectionRequest } from '@ggzy/domain';
 
-/** A valid construction section whose documents start now, for tests and demo data. */
+/**
+ * A valid construction section whose documents start now, for tests. Its dates come from the rules
+ * (legalSchedule on the cautious calendar, which holds whatever holidays a test loaded), so it is
+ * valid on any day: the documents close 10 days on, the deadline about 25 days on, on working days.
+ */
 export function sectionDraft(now: Date, overrides: Partial<Record<'documentsFrom' | 'documentsUntil' | 'deadline', Date>> & Partial<Omit<CreateSectionRequest['section'], 'documentsFrom' | 'documentsUntil' | 'deadline'>> = {}): CreateSectionRequest {
-  const today = localDateOf(now);
+  const documentsFrom = overrides.documentsFrom ?? new Date(now.getTime() - 5_000);
+  const legal = legalSchedule({ type: 'construction', method: 'open', documentsFrom, calendar: cautiousCalendar() });
   return {
     project: { name: '示例市第一中学教学楼新建工程', type: 'construction', method: 'open' },
     section: {
@@ -14,9 +19,9 @@ export function sectionDraft(now: Date, overrides: Partial<Record<'documentsFrom
       openingMode: 'bidderKey',
       custodianIds: [],
       ...overrides,
-      documentsFrom: (overrides.documentsFrom ?? new Date(now.getTime() - 5_000)).toISOString(),
-      documentsUntil: (overrides.documentsUntil ?? instantOf(addDays(today, 10), '17:00')).toISOString(),
-      deadline: (overrides.deadline ?? instantOf(addDays(today, 25), '09:30')).toISOString(),
+      documentsFrom: documentsFrom.toISOString(),
+      documentsUntil: (overrides.documentsUntil ?? legal.documentsUntil).toISOString(),
+      deadline: (overrides.deadline ?? legal.deadline).toISOString(),
     },
   };
 }

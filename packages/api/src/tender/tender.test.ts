@@ -106,7 +106,7 @@ describe('tender publishing and the section before its deadline', () => {
   it('refuses a deadline less than 20 days after the documents and a bond over 2 %, with the reason, and stores nothing', async () => {
     const now = await dbNow(p);
     const today = localDateOf(now);
-    await expect(tenderer.caller.tender.create(sectionDraft(now, { deadline: instantOf(addDays(today, 19), '09:30') }))).rejects.toMatchObject({
+    await expect(tenderer.caller.tender.create(sectionDraft(now, { documentsUntil: instantOf(addDays(today, 19), '09:00'), deadline: instantOf(addDays(today, 19), '09:30') }))).rejects.toMatchObject({
       code: 'UNPROCESSABLE_CONTENT',
       cause: { code: 'RULE_VIOLATION', details: { rules: 'bid-period', fields: 'deadline' } },
     });
