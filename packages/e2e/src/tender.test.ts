@@ -54,7 +54,7 @@ async function newSectionForm(page: Page): Promise<void> {
   await expectHeading(page, '新建标段');
 }
 
-test('a deadline 10 days after the documents start is refused beside the field, with the 20-day rule', async () => {
+test('a deadline less than 20 days after the documents start is refused beside the field, with the 20-day rule', async () => {
   const page = await platform.newPage();
   await newSectionForm(page);
   // The documents stay available the 5-day minimum (rolled past rest days); the deadline comes half
