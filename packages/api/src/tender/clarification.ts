@@ -72,7 +72,13 @@ export async function issueClarification(options: IssueOptions) {
     }
     const bodyHtml = sanitizeNotice(options.bodyHtml);
     if (bodyHtml.trim() === '') throw new AppError('INVALID_INPUT', { zh: '正文不能为空', en: 'The text is empty' });
-    const moved = deadlineAfterAmendment({ deadline: current.deadline, issuedAt: new Date(now), affectsBids: options.affectsBids }, calendar);
+    // 实施条例 art. 21: new or changed tender documents may affect every bid, whatever the flag says.
+    const [{ pending } = { pending: 0 }] =
+      options.kind === 'amendment'
+        ? await executeRows<{ pending: number }>(tx, sql`select count(*)::int as pending from tender_document where section_id = ${current.id} and published_at is null`)
+        : [];
+    const affectsBids = options.affectsBids || pending > 0;
+    const moved = deadlineAfterAmendment({ deadline: current.deadline, issuedAt: new Date(now), affectsBids }, calendar);
     const [published] = await tx
       .insert(notice)
       .values({
@@ -80,7 +86,7 @@ export async function issueClarification(options: IssueOptions) {
         kind: options.kind,
         title: options.title,
         bodyHtml,
-        affectsBids: options.affectsBids,
+        affectsBids,
         deadlineBefore: current.deadline,
         deadlineAfter: moved.deadline,
         publishedAt: sql`now()`,
@@ -127,7 +133,8 @@ export async function issueClarification(options: IssueOptions) {
       digests: { notice: digestOf(bodyHtml) },
       details: {
         notice: published!.id,
-        affectsBids: String(options.affectsBids),
+        affectsBids: String(affectsBids),
+        ...(affectsBids !== options.affectsBids ? { affectsBidsBecause: 'new-documents' } : {}),
         deadlineMoved: String(moved.moved),
         ...(moved.moved ? { deadlineBefore: current.deadline.toISOString(), deadlineAfter: moved.deadline.toISOString() } : {}),
         ...(documents > 0 ? { documents: String(documents) } : {}),

@@ -1,4 +1,4 @@
-import { sql, traceEntry, eq, documentDownload, section } from '@ggzy/db';
+import { sql, traceEntry, eq, documentDownload, executeRows, section } from '@ggzy/db';
 import { addDays, instantOf, localDateOf } from '@ggzy/domain';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,11 @@ describe('tender publishing and the section before its deadline', () => {
     await expect(tenderer.caller.tender.create(sectionDraft(now, { bond: 20_000_001 }))).rejects.toMatchObject({
       cause: { code: 'RULE_VIOLATION', zh: expect.stringContaining('不超过 ¥200000.00') },
     });
+    // A method the type does not use is no way around the periods: construction by auction, 3 days.
+    const sideDoor = sectionDraft(now, { documentsUntil: instantOf(addDays(today, 2), '17:00'), deadline: instantOf(addDays(today, 3), '09:30') });
+    await expect(tenderer.caller.tender.create({ ...sideDoor, project: { ...sideDoor.project, method: 'auction' } })).rejects.toMatchObject({
+      cause: { code: 'RULE_VIOLATION', details: { rules: 'method-type', fields: 'method' }, zh: expect.stringContaining('只能采用公开招标或邀请招标') },
+    });
     expect(await tenderer.caller.tender.mine()).toEqual([]);
   });
 
@@ -166,6 +171,22 @@ describe('tender publishing and the section before its deadline', () => {
     expect(fresh.section).toMatchObject({ state: 'draft', retenderOf: created.sectionId });
     expect((await tenderer.caller.tender.get({ sectionId: created.sectionId })).section.state).toBe('failed');
     await expect(tenderer.caller.tender.retender({ sectionId: again.sectionId })).rejects.toMatchObject({ cause: { code: 'CONFLICT' } });
+  });
+
+  it('moves the deadline for an amendment that publishes new documents even when it says it affects no bid (实施条例 art. 21)', async () => {
+    const created = await publishedSection();
+    const now = await dbNow(p);
+    const deadline = instantOf(addDays(localDateOf(now), 10), '09:30');
+    await p.services.db.execute(sql`update section set deadline = ${deadline.toISOString()}::timestamptz where id = ${created.sectionId}`);
+    // Without new documents, the tenderer's word stands: nothing moves.
+    const plain = await tenderer.caller.tender.issue({ sectionId: created.sectionId, kind: 'amendment', title: '更正一', bodyHtml: '<p>联系电话更正</p>', affectsBids: false });
+    expect(plain.deadlineMoved).toBe(false);
+    await upload(tenderer, created.sectionId, '招标文件.pdf', '%PDF-1.7 第三版');
+    const result = await tenderer.caller.tender.issue({ sectionId: created.sectionId, kind: 'amendment', title: '修改二', bodyHtml: '<p>见新版招标文件</p>', affectsBids: false });
+    expect(result.deadlineMoved).toBe(true);
+    expect(result.newDeadlineDate >= addDays(localDateOf(now), 15)).toBe(true);
+    const [entry] = await executeRows<{ details: Record<string, string> }>(p.services.db, sql`select details from trace_entry where action = 'section.amend' and target_id = ${created.sectionId} order by id desc limit 1`);
+    expect(entry!.details).toMatchObject({ affectsBids: 'true', affectsBidsBecause: 'new-documents', deadlineMoved: 'true' });
   });
 
   it('refuses an objection filed less than 10 days before the deadline', async () => {

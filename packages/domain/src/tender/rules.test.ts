@@ -109,9 +109,11 @@ describe('bid bond ≤ 2 % (实施条例 art. 26; 政府采购法实施条例 ar
   ])('bond %i fen → %j', (bond, expected) => {
     expect(checkBond({ type: 'construction', estimatedPrice: 1_000_000_000, bond }).map((p) => p.rule)).toEqual(expected);
   });
-  it('states the cap in yuan and says budget for procurement; does not apply to property rights', () => {
+  it('states the cap in yuan and says budget for procurement, citing procurement law; does not apply to property rights', () => {
     const [problem] = checkBond({ type: 'procurement', estimatedPrice: 1_000_000_000, bond: 30_000_000 });
     expect(problem!.zh).toContain('采购预算的2%，即不超过 ¥200000.00');
+    expect(problem!.zh).toContain('政府采购法实施条例第三十三条');
+    expect(problem!.zh).not.toContain('招标投标法');
     expect(checkBond({ type: 'stateProperty', estimatedPrice: 100, bond: 30 })).toEqual([]);
   });
 });
@@ -143,5 +145,61 @@ describe('objections to the documents ≥ 10 days before the deadline (实施条
     ['2026-12-13', 'objection-too-late'],
   ])('filed %s → %s', (filed, expected) => {
     expect(checkObjectionFiling({ deadline, filedAt: at(filed, '23:59') })?.rule ?? null).toBe(expected);
+  });
+});
+
+describe('construction bonds are also capped at ¥800,000 (工程建设项目施工招标投标办法 art. 37)', () => {
+  // Estimated price ¥50,000,000: 2 % would be ¥1,000,000, above the ceiling.
+  it.each([
+    [80_000_000, []],
+    [80_000_001, ['bond-cap']],
+  ])('bond %i fen on ¥50 million → %j', (bond, expected) => {
+    expect(checkBond({ type: 'construction', estimatedPrice: 5_000_000_000, bond }).map((p) => p.rule)).toEqual(expected);
+  });
+  it('names the ceiling and its article; procurement has no such ceiling', () => {
+    const [problem] = checkBond({ type: 'construction', estimatedPrice: 5_000_000_000, bond: 90_000_000 });
+    expect(problem!.zh).toContain('最高不得超过80万元，即不超过 ¥800000.00（工程建设项目施工招标投标办法第三十七条）');
+    expect(checkBond({ type: 'procurement', estimatedPrice: 5_000_000_000, bond: 90_000_000 })).toEqual([]);
+  });
+});
+
+describe('type and method go together (no side door past the periods)', () => {
+  it.each([
+    ['construction', 'auction'],
+    ['construction', 'listing'],
+    ['procurement', 'listing'],
+    ['landUse', 'open'],
+    ['stateProperty', 'invited'],
+  ] as const)('%s by %s is refused, even with a 3-day deadline that would otherwise slip through', (type, method) => {
+    const problems = rules({ type, method, documentsUntil: at('2026-12-03', '17:00'), deadline: at('2026-12-04'), listingFrom: at('2026-12-02') });
+    expect(problems).toContain('method-type');
+  });
+  it('says which methods the type allows', () => {
+    const [problem] = checkSchedule({ type: 'construction', method: 'auction', documentsFrom: at('2026-12-01'), documentsUntil: at('2026-12-07', '17:00'), deadline: at('2026-12-22') }, EMPTY_CALENDAR);
+    expect(problem).toMatchObject({ rule: 'method-type', field: 'method' });
+    expect(problem!.zh).toBe('工程建设项目只能采用公开招标或邀请招标方式，不能采用拍卖');
+  });
+  it('a land-use auction needs its 20-day notice too', () => {
+    expect(rules({ type: 'landUse', method: 'auction', documentsUntil: at('2026-12-03', '17:00'), deadline: at('2026-12-04') })).toEqual(['listing-notice']);
+    expect(rules({ type: 'landUse', method: 'auction', documentsUntil: at('2026-12-20', '17:00'), deadline: at('2026-12-21') })).toEqual([]);
+  });
+});
+
+describe('periods count times as well as dates', () => {
+  // Documents from Wed Dec 2: day 5 is Mon Dec 7.
+  it('documents obtainable until 00:00 of day 5 is four days; until 00:01 of day 5 reaches day 5', () => {
+    expect(rules({ documentsFrom: at('2026-12-02'), documentsUntil: at('2026-12-07', '00:00'), deadline: at('2026-12-23') })).toEqual(['documents-period']);
+    expect(rules({ documentsFrom: at('2026-12-02'), documentsUntil: at('2026-12-07', '00:01'), deadline: at('2026-12-23') })).toEqual([]);
+  });
+  // Documents from Tue Dec 1: day 20 is Mon Dec 21.
+  it('a deadline at 00:00 of day 20 leaves 19 days; 00:00 of the day after covers day 20 whole', () => {
+    expect(rules({ deadline: at('2026-12-21', '00:00') })).toEqual(['bid-period']);
+    expect(rules({ deadline: at('2026-12-21', '09:30') })).toEqual([]);
+    expect(rules({ deadline: at('2026-12-22', '00:00') })).toEqual([]);
+  });
+  it('procurement: the bid period cites the procurement law, not the tendering law', () => {
+    const [problem] = checkSchedule({ type: 'procurement', method: 'open', documentsFrom: at('2026-12-01'), documentsUntil: at('2026-12-08', '17:00'), deadline: at('2026-12-10') }, EMPTY_CALENDAR);
+    expect(problem!.zh).toContain('政府采购法第三十五条');
+    expect(problem!.zh).not.toContain('招标投标法');
   });
 });

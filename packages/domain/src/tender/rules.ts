@@ -16,9 +16,10 @@ import {
   type HolidayCalendar,
   type LocalDate,
 } from '../calendar/calendar';
-import type { TenderMethod, TransactionType } from './types';
+import { TENDER_METHOD_LABELS, TRANSACTION_TYPE_LABELS, type TenderMethod, type TransactionType } from './types';
 
 export type RuleCode =
+  | 'method-type'
   | 'bid-period'
   | 'documents-period'
   | 'documents-order'
@@ -31,7 +32,7 @@ export type RuleCode =
 export interface RuleProblem {
   rule: RuleCode;
   /** The input field to correct. */
-  field: 'documentsFrom' | 'documentsUntil' | 'deadline' | 'listingFrom' | 'bond' | 'filedAt';
+  field: 'method' | 'documentsFrom' | 'documentsUntil' | 'deadline' | 'listingFrom' | 'bond' | 'filedAt';
   zh: string;
   en: string;
   /** The earliest (or latest) date that satisfies the rule, when there is one. */
@@ -54,6 +55,29 @@ export interface ScheduleInput {
 const isTender = (input: { type: TransactionType; method: TenderMethod }) =>
   (input.type === 'construction' || input.type === 'procurement') && (input.method === 'open' || input.method === 'invited');
 
+/**
+ * Which methods each transaction type may use. Construction and procurement are tendered (招标投标法
+ * art. 10; 政府采购法 art. 26: open or invited); land-use rights are listed or auctioned (国土资源部令
+ * 第39号; their tendering is not modelled); state-owned property and emission rights are disclosed,
+ * then listed or auctioned. Anything else would skip the periods of its type.
+ */
+export const METHODS_OF_TYPE: Readonly<Record<TransactionType, readonly TenderMethod[]>> = {
+  construction: ['open', 'invited'],
+  procurement: ['open', 'invited'],
+  landUse: ['listing', 'auction'],
+  stateProperty: ['listing', 'auction'],
+  emissions: ['listing', 'auction'],
+};
+
+/**
+ * The date a period that ends at `end` ends on: the CST date of the last instant it covers. A period
+ * that runs until 00:00 of day 5 covers nothing of day 5, so it ends on day 4 (times count as well as
+ * dates); one that runs until 17:00 of day 5 ends on day 5.
+ */
+export function endDateOf(end: Date): LocalDate {
+  return localDateOf(new Date(end.getTime() - 1));
+}
+
 /** The earliest last day of a period of `days` calendar days after `start` (art. 201 + art. 203). */
 function earliestAfterDays(start: LocalDate, days: number, calendar: HolidayCalendar): LocalDate {
   return rollForward(addDays(start, days), calendar);
@@ -62,8 +86,19 @@ function earliestAfterDays(start: LocalDate, days: number, calendar: HolidayCale
 export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const from = localDateOf(input.documentsFrom);
-  const until = localDateOf(input.documentsUntil);
-  const deadline = localDateOf(input.deadline);
+  const until = endDateOf(input.documentsUntil);
+  const deadline = endDateOf(input.deadline);
+  const procurement = input.type === 'procurement';
+
+  const methods = METHODS_OF_TYPE[input.type];
+  if (!methods.includes(input.method)) {
+    problems.push({
+      rule: 'method-type',
+      field: 'method',
+      zh: `${TRANSACTION_TYPE_LABELS[input.type].zh}项目只能采用${methods.map((m) => TENDER_METHOD_LABELS[m].zh).join('或')}方式，不能采用${TENDER_METHOD_LABELS[input.method].zh}`,
+      en: `A ${TRANSACTION_TYPE_LABELS[input.type].en.toLowerCase()} section uses ${methods.map((m) => TENDER_METHOD_LABELS[m].en.toLowerCase()).join(' or ')}, not ${TENDER_METHOD_LABELS[input.method].en.toLowerCase()}`,
+    });
+  }
 
   if (input.documentsUntil.getTime() <= input.documentsFrom.getTime() || input.documentsUntil.getTime() > input.deadline.getTime()) {
     problems.push({
@@ -75,15 +110,19 @@ export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): 
   }
 
   if (isTender(input)) {
-    // 招标投标法 art. 24; 87号令 art. 20: at least 20 days from the day documents are first issued.
+    // 招标投标法 art. 24; 政府采购法 art. 35 and 87号令 art. 20: at least 20 days from the day documents
+    // are first issued.
     const earliest = earliestAfterDays(from, 20, calendar);
     if (deadline < earliest) {
+      const law = procurement
+        ? { zh: '政府采购法第三十五条、87号令第二十条', en: 'Government Procurement Law art. 35; MOF Order 87 art. 20' }
+        : { zh: '招标投标法第二十四条', en: 'Tendering and Bidding Law art. 24' };
       problems.push({
         rule: 'bid-period',
         field: 'deadline',
         limit: earliest,
-        zh: `自招标文件开始发出之日起至投标截止之日止不得少于20日（招标投标法第二十四条），投标截止日最早为 ${earliest}`,
-        en: `At least 20 days must run from the day the tender documents are first issued to the bid deadline (Tendering and Bidding Law art. 24); the earliest deadline is ${earliest}`,
+        zh: `自招标文件开始发出之日起至投标截止之日止不得少于20日（${law.zh}），投标截止日最早为 ${earliest}`,
+        en: `At least 20 days must run from the day the tender documents are first issued to the bid deadline (${law.en}); the earliest deadline is ${earliest}`,
       });
     }
     if (input.type === 'procurement') {
@@ -110,6 +149,20 @@ export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): 
           en: `Tender documents must be available for at least 5 days (Implementing Regulations art. 16); the earliest end is ${earliestUntil}`,
         });
       }
+    }
+  }
+
+  if (input.type === 'landUse' && input.method === 'auction') {
+    // 国土资源部令第39号 art. 10: the auction notice at least 20 days before the auction (the deadline).
+    const earliest = earliestAfterDays(from, 20, calendar);
+    if (deadline < earliest) {
+      problems.push({
+        rule: 'listing-notice',
+        field: 'deadline',
+        limit: earliest,
+        zh: `拍卖出让公告应在拍卖开始20日前发布（国土资源部令第39号第十条），拍卖最早于 ${earliest}`,
+        en: `The auction notice must be published at least 20 days before the auction (MLR Order 39 art. 10); the earliest auction day is ${earliest}`,
+      });
     }
   }
 
@@ -159,21 +212,49 @@ export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): 
 }
 
 /**
- * 实施条例 art. 26 (construction: of the estimated contract price); 政府采购法实施条例 art. 33 / 87号令
- * (procurement: of the budget): the bid bond may not exceed 2 %. Amounts in fen (分), integers.
+ * Bid bond caps, amounts in fen (分), integers:
+ * * construction (施工): ≤ 2 % of the estimated contract price (实施条例 art. 26) and never more than
+ *   ¥800,000 (工程建设项目施工招标投标办法 art. 37);
+ * * procurement: ≤ 2 % of the budget (政府采购法实施条例 art. 33; 87号令 art. 8);
+ * * property, land-use and emission rights: no statutory cap (deposits are set by the notice).
  */
+export const CONSTRUCTION_BOND_CEILING_FEN = 80_000_000;
+
 export function checkBond(input: { type: TransactionType; estimatedPrice: number; bond: number }): RuleProblem[] {
   if (input.type !== 'construction' && input.type !== 'procurement') return [];
-  const cap = Math.floor(input.estimatedPrice / 50);
-  if (input.bond * 50 <= input.estimatedPrice) return [];
-  const base = input.type === 'procurement' ? { zh: '采购预算', en: 'budget' } : { zh: '招标项目估算价', en: 'estimated contract price' };
   const yuan = (fen: number) => (fen / 100).toFixed(2);
+  const twoPercent = Math.floor(input.estimatedPrice / 50);
+  if (input.type === 'procurement') {
+    if (input.bond * 50 <= input.estimatedPrice) return [];
+    return [
+      {
+        rule: 'bond-cap',
+        field: 'bond',
+        zh: `投标保证金不得超过采购预算的2%，即不超过 ¥${yuan(twoPercent)}（政府采购法实施条例第三十三条）`,
+        en: `The bid bond may not exceed 2 % of the budget, i.e. ¥${yuan(twoPercent)} (Government Procurement Law Implementing Regulations art. 33)`,
+      },
+    ];
+  }
+  const overTwoPercent = input.bond * 50 > input.estimatedPrice;
+  const overCeiling = input.bond > CONSTRUCTION_BOND_CEILING_FEN;
+  if (!overTwoPercent && !overCeiling) return [];
+  const cap = Math.min(twoPercent, CONSTRUCTION_BOND_CEILING_FEN);
+  if (overTwoPercent && twoPercent <= CONSTRUCTION_BOND_CEILING_FEN) {
+    return [
+      {
+        rule: 'bond-cap',
+        field: 'bond',
+        zh: `投标保证金不得超过招标项目估算价的2%，即不超过 ¥${yuan(cap)}（招标投标法实施条例第二十六条）`,
+        en: `The bid bond may not exceed 2 % of the estimated contract price, i.e. ¥${yuan(cap)} (Implementing Regulations art. 26)`,
+      },
+    ];
+  }
   return [
     {
       rule: 'bond-cap',
       field: 'bond',
-      zh: `投标保证金不得超过${base.zh}的2%，即不超过 ¥${yuan(cap)}（招标投标法实施条例第二十六条）`,
-      en: `The bid bond may not exceed 2 % of the ${base.en}, i.e. ¥${yuan(cap)} (Implementing Regulations art. 26)`,
+      zh: `施工招标投标保证金最高不得超过80万元，即不超过 ¥${yuan(cap)}（工程建设项目施工招标投标办法第三十七条）`,
+      en: `A construction bid bond may not exceed ¥800,000, i.e. ¥${yuan(cap)} (Measures for Construction Tendering art. 37)`,
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { SCORING_TEMPLATES, TENDER_METHODS, TRANSACTION_TYPES, type CreateSectionRequest, type EnvelopeSuite, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
+import { METHODS_OF_TYPE, SCORING_TEMPLATES, TRANSACTION_TYPES, type CreateSectionRequest, type EnvelopeSuite, type ScoringMethod, type TenderMethod, type TransactionType } from '@ggzy/domain';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { FieldError, hasError } from '../field-error';
@@ -208,7 +208,7 @@ export function SectionForm(props: Props) {
       setSaved(true);
       await props.onSaved();
     } catch (error) {
-      const found = fieldErrorsOf(error, { prefix: 'section.', rename: { fields: 'section' } });
+      const found = fieldErrorsOf(error, { prefix: 'section.', rename: { fields: 'section', 'section.method': 'project.method' } });
       setErrors(found);
       const unmatched = Object.entries(found)
         .filter(([path]) => !FORM_FIELDS.some((f) => path === f || path.startsWith(`${f}.`)))
@@ -235,7 +235,16 @@ export function SectionForm(props: Props) {
             </label>
             <label>
               {t('form.type')}
-              <select name="type" value={values.type} onChange={(e) => set('type', e.target.value as TransactionType)}>
+              <select
+                name="type"
+                value={values.type}
+                onChange={(e) => {
+                  const type = e.target.value as TransactionType;
+                  set('type', type);
+                  // Each type has its own methods (METHODS_OF_TYPE): keep the choice only if it fits.
+                  if (!METHODS_OF_TYPE[type].includes(values.method)) set('method', METHODS_OF_TYPE[type][0]!);
+                }}
+              >
                 {TRANSACTION_TYPES.map((type) => (
                   <option key={type} value={type}>
                     {labels.type(type)}
@@ -247,7 +256,7 @@ export function SectionForm(props: Props) {
             <label>
               {t('form.method')}
               <select name="method" value={values.method} onChange={(e) => set('method', e.target.value as TenderMethod)}>
-                {TENDER_METHODS.map((method) => (
+                {METHODS_OF_TYPE[values.type].map((method) => (
                   <option key={method} value={method}>
                     {labels.method(method)}
                   </option>
