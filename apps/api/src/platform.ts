@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, seedDemoPlatform, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, createReceiptSigner, loadShippedHolidays, seedDemoPlatform, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -96,6 +96,11 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       maxEnvelopeBytes: config.maxEnvelopeBytes,
     },
   };
+
+  // Every deployment: the State Council's published holiday notices for years the centre has not
+  // entered (a fresh database must not count National Day as working days).
+  const calendarYears = await loadShippedHolidays(database.db);
+  if (calendarYears.length > 0) log.info({ years: calendarYears }, 'loaded the published holiday calendar');
 
   let logins: DemoLogin[] = [];
   if (config.seedDemo) {

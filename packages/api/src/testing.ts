@@ -16,6 +16,7 @@ import { createContext } from './http';
 import { createCallerFactory } from './trpc';
 import { appRouter } from './router';
 import { seedDemo, DEMO_PASSWORD } from './seed/demo';
+import { loadShippedHolidays } from './tender/shipped-holidays';
 import type { Role } from '@ggzy/domain';
 
 /** One demo account per role. */
@@ -79,7 +80,11 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
       uploadDir: join(dir, 'uploads'),
     },
   };
-  if (options.seed !== false) await seedDemo(database.db);
+  if (options.seed !== false) {
+    await seedDemo(database.db);
+    // Test data: the published notices and the projected years, so working days count on any date.
+    await loadShippedHolidays(database.db, { projected: true });
+  }
   return {
     services,
     database,

@@ -500,6 +500,11 @@ export const en: Messages = {
   'calendar.heldHint': 'An objection is unanswered: the deadline is held (Implementing Regulations art. 22)',
 
   'holidays.title': 'Public holidays {year}',
+  'holidays.source.published': 'The {year} arrangement comes from the State Council General Office’s notice, shipped with the platform; saving changes makes it this centre’s own.',
+  'holidays.source.centre': 'The {year} arrangement was entered by this centre.',
+  'holidays.source.projected': 'The {year} arrangement is projected (demo data); enter the State Council’s notice once it is published.',
+  'holidays.source.none': 'No arrangement for {year} yet: working-day limits in that year will be refused.',
+  'holidays.missing': 'The public holidays of {years} are not loaded: working-day limits (government procurement, state-owned property) in those years cannot be counted and tenderers are refused. Enter them from the State Council’s notice.',
   'holidays.intro': 'Load the year’s public holidays and the weekend days worked instead. Working-day limits (government procurement, state-owned property) and deadlines that roll forward over holidays use this. Saving replaces the whole year.',
   'holidays.date': 'Date',
   'holidays.kind': 'Kind',

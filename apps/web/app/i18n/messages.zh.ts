@@ -503,6 +503,11 @@ export const zh = {
   'calendar.heldHint': '有未答复的异议，投标截止时间暂停（实施条例第二十二条）',
 
   'holidays.title': '{year} 年法定节假日',
+  'holidays.source.published': '{year} 年的安排来自国务院办公厅发布的通知，随平台提供；如有调整，修改后保存即为本中心的安排。',
+  'holidays.source.centre': '{year} 年的安排由本中心录入。',
+  'holidays.source.projected': '{year} 年的安排为预计安排（演示数据），国务院办公厅通知发布后请按通知录入。',
+  'holidays.source.none': '尚未录入 {year} 年的安排：该年度以工作日计算的时限将被拒绝。',
+  'holidays.missing': '尚未录入 {years} 年的法定节假日安排，涉及这些年度的工作日时限（政府采购、国有产权）无法计算，招标人将被拒绝。请按国务院办公厅通知录入。',
   'holidays.intro': '载入本年度法定节假日和调休上班日。以工作日计算的时限（政府采购、国有产权）和遇节假日顺延的期限均以此为准。保存时整体替换本年度的记录。',
   'holidays.date': '日期',
   'holidays.kind': '类别',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { requireRegionSection } from '../tender/access';
 import { getPublicSection } from '../tender/portal';
-import { listDocumentDownloads, listHolidays, listRegionCalendar, setHolidays } from '../tender/workspace';
+import { listCalendarYears, listDocumentDownloads, listHolidays, listRegionCalendar, setHolidays } from '../tender/workspace';
 import { appendTrace } from '@ggzy/audit';
 import { actorOf } from '../context';
 import { procedure, router } from '../trpc';
@@ -34,6 +34,9 @@ export const calendarRouter = router({
   holidays: procedure('read:section:region')
     .input(z.object({ year: z.number().int().min(2000).max(2100) }))
     .query(({ ctx, input }) => listHolidays(ctx.db, input.year)),
+
+  /** The years the holiday calendar covers, and where each came from. */
+  years: procedure('read:section:region').query(({ ctx }) => listCalendarYears(ctx.db)),
 
   setHolidays: procedure('update:calendar:any')
     .input(

@@ -1,7 +1,7 @@
 import { account, eq, executeRows, organisation, sql, type Database } from '@ggzy/db';
 import {
   legalSchedule,
-  OFFICIAL_CN_HOLIDAYS,
+  CalendarMissingError,
   SCORING_TEMPLATES,
   type CreateSectionInput,
   type HolidayCalendar,
@@ -13,7 +13,7 @@ import { loadHolidayCalendar } from '../tender/access';
 import { createSection } from '../tender/create-section';
 import { uploadDocument } from '../tender/documents';
 import { publishSection } from '../tender/publish-section';
-import { setHolidays } from '../tender/workspace';
+import { loadShippedHolidays } from '../tender/shipped-holidays';
 import { seedDemo, type DemoLogin } from './demo';
 
 const request: RequestInfo = { requestId: 'demo-seed', ip: null, userAgent: 'ggzy demo seed', cookies: {}, csrfHeader: null };
@@ -25,9 +25,15 @@ const request: RequestInfo = { requestId: 'demo-seed', ip: null, userAgent: 'ggz
 export function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input: CreateSectionInput; notice: string; document: string }> {
   const from = new Date(now.getTime() - 1000);
   const construction = legalSchedule({ type: 'construction', method: 'open', documentsFrom: from, calendar });
-  const procurement = legalSchedule({ type: 'procurement', method: 'open', documentsFrom: from, calendar, marginDays: 1 });
+  // A working-day period needs the calendar of its years; without it the demo has no procurement.
+  let procurement: ReturnType<typeof legalSchedule> | null = null;
+  try {
+    procurement = legalSchedule({ type: 'procurement', method: 'open', documentsFrom: from, calendar, marginDays: 1 });
+  } catch (error) {
+    if (!(error instanceof CalendarMissingError)) throw error;
+  }
   const landUse = legalSchedule({ type: 'landUse', method: 'listing', documentsFrom: from, calendar, marginDays: 1, deadlineTime: '10:00' });
-  return [
+  const drafts: Array<{ input: CreateSectionInput; notice: string; document: string } | null> = [
     {
       input: {
         project: { name: '示例市滨江公园景观提升工程', type: 'construction', method: 'open' },
@@ -41,7 +47,7 @@ export function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input:
       notice: '<p>示例市滨江公园景观提升工程已具备招标条件，现进行公开招标，欢迎符合资格条件的投标人参加投标。</p><p>本次招标为不见面开标，投标人通过平台远程解密投标文件。</p>',
       document: '示例市滨江公园景观提升工程 招标文件\n第一章 招标公告\n第二章 投标人须知\n第三章 评标办法（综合评估法）\n',
     },
-    {
+    procurement && {
       input: {
         project: { name: '示例市人民医院医疗设备采购', type: 'procurement', method: 'open' },
         section: {
@@ -69,6 +75,7 @@ export function demoDrafts(now: Date, calendar: HolidayCalendar): Array<{ input:
       document: 'DJ2026-08 地块 挂牌出让文件\n宗地面积、用途、规划条件……\n',
     },
   ];
+  return drafts.filter((d) => d !== null);
 }
 
 async function sessionOf(db: Database, username: string): Promise<SessionAccount | null> {
@@ -88,23 +95,6 @@ async function sessionOf(db: Database, username: string): Promise<SessionAccount
     organisationName: row.organisationName ?? '',
     regionCode: row.account.regionCode,
   };
-}
-
-/**
- * The published holiday arrangements (OFFICIAL_CN_HOLIDAYS), loaded by the demo centre as a
- * deployment's centre would load each year's notice. Years already in the calendar are left alone.
- */
-export async function seedDemoHolidays(db: Database): Promise<number> {
-  const centre = await sessionOf(db, 'centre');
-  if (!centre) return 0;
-  let loaded = 0;
-  for (const [year, entries] of Object.entries(OFFICIAL_CN_HOLIDAYS)) {
-    const [{ n } = { n: 0 }] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from holiday where date between ${`${year}-01-01`} and ${`${year}-12-31`}`);
-    if (n > 0) continue;
-    await setHolidays({ db, request, account: centre, year: Number(year), entries: entries.map((e) => ({ ...e })) });
-    loaded++;
-  }
-  return loaded;
 }
 
 /** Published demo sections, so the portal is not empty on first start. Called once, with the demo data. */
@@ -141,7 +131,9 @@ export async function seedDemoPlatform(db: Database, store: ObjectStore): Promis
   return db.transaction(async (tx) => {
     const demo = await seedDemo(tx);
     if (!demo.seeded) return { ...demo, holidayYears: 0, sections: 0 };
-    const holidayYears = await seedDemoHolidays(tx);
+    // The published notices, and for the years not yet published the projected arrangements (named
+    // as such), so the demo's procurement section can count its working days in any year.
+    const holidayYears = (await loadShippedHolidays(tx, { projected: true })).length;
     const sections = await seedDemoSections(tx, store);
     return { ...demo, holidayYears, sections };
   });

@@ -1,4 +1,4 @@
-import { and, documentDownload, eq, holiday, inArray, organisation, project, section, type Database } from '@ggzy/db';
+import { and, calendarYear, documentDownload, eq, holiday, inArray, organisation, project, section, type Database } from '@ggzy/db';
 import { AppError, calendarOf, type HolidayCalendar } from '@ggzy/domain';
 import type { SessionAccount } from '../context';
 import { regionScope } from '../directory/region-scope';
@@ -38,7 +38,8 @@ export async function requireRegionSection(db: Database, sectionId: string, acco
 /** The deployment's holiday calendar, as loaded by the centre. */
 export async function loadHolidayCalendar(db: Database): Promise<HolidayCalendar> {
   const rows = await db.select().from(holiday);
-  return calendarOf(rows.map((r) => ({ date: r.date, kind: r.kind })));
+  const years = await db.select({ year: calendarYear.year }).from(calendarYear);
+  return { ...calendarOf(rows.map((r) => ({ date: r.date, kind: r.kind }))), years: new Set(years.map((y) => y.year)) };
 }
 
 export async function organisationOfKind(db: Database, id: string, kind: 'tenderer' | 'agency') {

@@ -2,6 +2,7 @@ import {
   account,
   and,
   asc,
+  calendarYear,
   clarificationQuestion,
   desc,
   documentDownload,
@@ -141,6 +142,12 @@ export async function listHolidays(db: Database, year: number) {
   return db.select().from(holiday).where(sql`${holiday.date} between ${`${year}-01-01`} and ${`${year}-12-31`}`).orderBy(asc(holiday.date));
 }
 
+/** The years the calendar covers and where each came from (the shipped notice, the centre, a projection). */
+export async function listCalendarYears(db: Database) {
+  const rows = await db.select().from(calendarYear).orderBy(asc(calendarYear.year));
+  return rows.map((r) => ({ year: r.year, source: r.source, loadedAt: r.loadedAt.toISOString() }));
+}
+
 /** The centre loads a year's holiday calendar (replacing that year's entries). */
 export async function setHolidays(options: {
   db: Database;
@@ -157,6 +164,11 @@ export async function setHolidays(options: {
   return options.db.transaction(async (tx) => {
     await tx.delete(holiday).where(sql`${holiday.date} between ${`${options.year}-01-01`} and ${`${options.year}-12-31`}`);
     if (options.entries.length > 0) await tx.insert(holiday).values(options.entries);
+    // The centre's word for the year, even an empty one: shipped data never overwrites it.
+    await tx
+      .insert(calendarYear)
+      .values({ year: options.year, source: 'centre' })
+      .onConflictDoUpdate({ target: calendarYear.year, set: { source: 'centre', loadedAt: sql`now()` } });
     await appendTrace(tx, actorOf(options.request, options.account), {
       action: 'calendar.set',
       targetType: 'calendar',

@@ -229,3 +229,15 @@ export const holiday = pgTable('holiday', {
   kind: text('kind', { enum: ['holiday', 'workday'] }).notNull(),
   name: text('name').notNull(),
 });
+
+/**
+ * The years the holiday calendar covers, and where each came from: the State Council's notice as
+ * shipped with the platform (`published`), the centre's own entry (`centre`), or a projected
+ * arrangement the demo data uses for a year not yet published (`projected`). A working-day rule is
+ * refused for a year that is not here.
+ */
+export const calendarYear = pgTable('calendar_year', {
+  year: integer('year').primaryKey(),
+  source: text('source', { enum: ['published', 'centre', 'projected'] }).notNull(),
+  loadedAt: timestamp('loaded_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -20,6 +20,19 @@ export interface HolidayCalendar {
   holidays: ReadonlySet<LocalDate>;
   /** Weekend days declared working days (调休). */
   workdays: ReadonlySet<LocalDate>;
+  /**
+   * The years the calendar covers, when known (a deployment's calendar always says): a working-day
+   * rule is refused for a year outside them. Absent: the caller vouches for every year (tests).
+   */
+  years?: ReadonlySet<number>;
+}
+
+/** The years from `a` to `b` (inclusive) that the calendar does not cover; none when it does not say. */
+export function missingYears(a: LocalDate, b: LocalDate, calendar: HolidayCalendar): number[] {
+  if (!calendar.years) return [];
+  const out: number[] = [];
+  for (let y = Number(a.slice(0, 4)); y <= Number(b.slice(0, 4)); y++) if (!calendar.years.has(y)) out.push(y);
+  return out;
 }
 
 export const EMPTY_CALENDAR: HolidayCalendar = { holidays: new Set(), workdays: new Set() };

@@ -203,3 +203,21 @@ describe('periods count times as well as dates', () => {
     expect(problem!.zh).not.toContain('招标投标法');
   });
 });
+
+describe('working days need the holiday calendar of every year they cross', () => {
+  const covered = (years: number[]) => ({ ...EMPTY_CALENDAR, years: new Set(years) });
+  it('a procurement whose 5 working days run into a year with no calendar is refused, naming the year, for the centre', () => {
+    const input = { type: 'procurement' as const, method: 'open' as const, documentsFrom: at('2027-12-28'), documentsUntil: at('2028-01-05', '17:00'), deadline: at('2028-01-20') };
+    const problems = checkSchedule(input, covered([2027]));
+    expect(problems.map((p) => [p.rule, p.field])).toEqual([['calendar-missing', 'documentsUntil']]);
+    expect(problems[0]!.zh).toContain('尚未录入 2028 年的法定节假日安排');
+    expect(problems[0]!.zh).toContain('请交易中心在“节假日设置”中录入');
+    expect(checkSchedule(input, covered([2027, 2028]))).toEqual([]);
+  });
+  it('state-owned property disclosure too; a calendar-day rule only rolls past what is loaded', () => {
+    const disclosure = { type: 'stateProperty' as const, method: 'listing' as const, documentsFrom: at('2026-12-01'), documentsUntil: at('2027-01-10'), deadline: at('2027-01-11') };
+    expect(checkSchedule(disclosure, covered([2026])).map((p) => p.rule)).toEqual(['calendar-missing']);
+    expect(checkSchedule(disclosure, covered([2026, 2027]))).toEqual([]);
+    expect(rules({ documentsFrom: at('2026-12-30'), documentsUntil: at('2027-01-06', '17:00'), deadline: at('2027-01-20') }, covered([2026]))).toEqual([]);
+  });
+});

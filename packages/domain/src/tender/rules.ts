@@ -11,6 +11,7 @@ import {
   instantOf,
   localDateOf,
   localTimeOf,
+  missingYears,
   rollForward,
   workingDaysBetween,
   type HolidayCalendar,
@@ -27,6 +28,7 @@ export type RuleCode =
   | 'listing-period'
   | 'disclosure-period'
   | 'bond-cap'
+  | 'calendar-missing'
   | 'objection-too-late';
 
 export interface RuleProblem {
@@ -76,6 +78,17 @@ export const METHODS_OF_TYPE: Readonly<Record<TransactionType, readonly TenderMe
  */
 export function endDateOf(end: Date): LocalDate {
   return localDateOf(new Date(end.getTime() - 1));
+}
+
+/** A working-day period over years with no holiday calendar cannot be counted: say so, to the centre. */
+function calendarMissing(years: number[], field: RuleProblem['field']): RuleProblem {
+  const list = years.join('、');
+  return {
+    rule: 'calendar-missing',
+    field,
+    zh: `尚未录入 ${list} 年的法定节假日安排，无法按工作日计算期限；请交易中心在“节假日设置”中录入后再试`,
+    en: `The ${years.join(', ')} public-holiday calendar is not loaded, so working days cannot be counted; the trading centre must load it under Holidays first`,
+  };
 }
 
 /** The earliest last day of a period of `days` calendar days after `start` (art. 201 + art. 203). */
@@ -128,7 +141,9 @@ export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): 
     if (input.type === 'procurement') {
       // 87号令 art. 18: documents available for at least 5 working days.
       const earliestUntil = addWorkingDays(from, 5, calendar);
-      if (workingDaysBetween(from, until, calendar) < 5) {
+      const missing = missingYears(from, until > earliestUntil ? until : earliestUntil, calendar);
+      if (missing.length > 0) problems.push(calendarMissing(missing, 'documentsUntil'));
+      else if (workingDaysBetween(from, until, calendar) < 5) {
         problems.push({
           rule: 'documents-period',
           field: 'documentsUntil',
@@ -198,7 +213,9 @@ export function checkSchedule(input: ScheduleInput, calendar: HolidayCalendar): 
   if (input.type === 'stateProperty') {
     // 国资委、财政部令第32号 art. 13: disclosure for at least 20 working days.
     const earliest = addWorkingDays(from, 20, calendar);
-    if (workingDaysBetween(from, deadline, calendar) < 20) {
+    const missing = missingYears(from, deadline > earliest ? deadline : earliest, calendar);
+    if (missing.length > 0) problems.push(calendarMissing(missing, 'deadline'));
+    else if (workingDaysBetween(from, deadline, calendar) < 20) {
       problems.push({
         rule: 'disclosure-period',
         field: 'deadline',

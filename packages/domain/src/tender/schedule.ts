@@ -9,6 +9,14 @@ import { addDays, addWorkingDays, instantOf, localDateOf, rollForward, type Holi
 import { checkSchedule } from './rules';
 import type { TenderMethod, TransactionType } from './types';
 
+/** The loaded calendar does not cover a year a working-day period crosses: the centre must load it. */
+export class CalendarMissingError extends Error {
+  constructor(readonly problem: { zh: string; en: string }) {
+    super(problem.en);
+    this.name = 'CalendarMissingError';
+  }
+}
+
 export interface LegalScheduleInput {
   type: TransactionType;
   method: TenderMethod;
@@ -80,6 +88,8 @@ export function legalSchedule(input: LegalScheduleInput): LegalSchedule {
     ...(listingFrom ? { listingFrom } : {}),
   };
   const problems = checkSchedule({ type, method, ...schedule }, calendar);
+  const missing = problems.find((p) => p.rule === 'calendar-missing');
+  if (missing) throw new CalendarMissingError(missing);
   if (problems.length > 0) {
     // A schedule built from the rules that the rules refuse is a bug here, not bad input.
     throw new Error(`legalSchedule built a schedule its own rules refuse: ${problems.map((p) => p.en).join('; ')}`);

@@ -15,10 +15,14 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   const thisYear = Number(beijingDateOf(new Date().toISOString()).slice(0, 4));
   const year = /^\d{4}$/.test(text) && Number(text) >= 2000 && Number(text) <= 2100 ? Number(text) : thisYear;
   try {
-    const entries = await serverApi(request, context).calendar.holidays.query({ year });
-    return { me, year, entries: entries.map((e) => ({ date: e.date, kind: e.kind, name: e.name })), error: null };
+    const api = serverApi(request, context);
+    const [entries, years] = await Promise.all([api.calendar.holidays.query({ year }), api.calendar.years.query()]);
+    const source = years.find((y) => y.year === year)?.source ?? null;
+    // Working-day rules are refused for a year with no calendar: say which of this and next year lack one.
+    const missing = [thisYear, thisYear + 1].filter((y) => !years.some((c) => c.year === y));
+    return { me, year, entries: entries.map((e) => ({ date: e.date, kind: e.kind, name: e.name })), source, missing, error: null };
   } catch (error) {
-    return { me, year, entries: [], error: apiErrorOf(error) ?? { code: 'INTERNAL', zh: '无法加载节假日', en: 'Could not load the holidays' } };
+    return { me, year, entries: [], source: null, missing: [], error: apiErrorOf(error) ?? { code: 'INTERNAL', zh: '无法加载节假日', en: 'Could not load the holidays' } };
   }
 }
 
@@ -33,7 +37,7 @@ export default function Holidays({ loaderData }: Route.ComponentProps) {
   return <HolidayEditor key={loaderData.year} {...loaderData} />;
 }
 
-function HolidayEditor({ me, year, entries, error }: Route.ComponentProps['loaderData']) {
+function HolidayEditor({ me, year, entries, source, missing, error }: Route.ComponentProps['loaderData']) {
   const i18n = useI18n();
   const { t } = i18n;
   const revalidator = useRevalidator();
@@ -72,6 +76,14 @@ function HolidayEditor({ me, year, entries, error }: Route.ComponentProps['loade
       </p>
       <section className="panel">
         <p className="muted">{t('holidays.intro')}</p>
+        <p data-testid="holidays-source" data-source={source ?? 'none'}>
+          {t(source === 'published' ? 'holidays.source.published' : source === 'centre' ? 'holidays.source.centre' : source === 'projected' ? 'holidays.source.projected' : 'holidays.source.none', { year })}
+        </p>
+        {missing.length > 0 ? (
+          <p className="alert alert-error" data-testid="holidays-missing">
+            {t('holidays.missing', { years: missing.join('、') })}
+          </p>
+        ) : null}
         {error ? <p className="alert alert-error">{i18n.pick(error)}</p> : null}
         <form onSubmit={save} data-testid="holidays-form">
           <table className="data-table">
