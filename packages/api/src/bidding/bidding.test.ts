@@ -265,7 +265,17 @@ describe('sealed bids over HTTP: upload, submit, receipt, replace, withdraw', ()
     expect(await json(await new TusClient(api.base, { cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' }).create(section.id, 100))).toEqual([401, 'UNAUTHENTICATED', true]);
     expect(await json(await tus('bidder1').create(section.id, 100, { csrf: false }))).toEqual([403, 'CSRF_REJECTED', true]);
     expect(await json(await tus('tenderer').create(section.id, 100))).toEqual([403, 'PERMISSION_DENIED', true]);
-    expect(await json(await tus('bidder1').create(section.id, 3 * 2 ** 30))).toEqual([413, 'INVALID_INPUT', true]);
+    const tooBig = await tus('bidder1').create(section.id, 3 * 2 ** 30);
+    expect(await json(tooBig)).toEqual([413, 'INVALID_INPUT', true]);
+    expect(JSON.parse(tooBig.body)).toMatchObject({ details: { reason: 'too-large' } });
+    // More bytes than declared is said as such, not as the size limit.
+    const short = await tus('bidder1').create(section.id, 10);
+    const longer = await tus('bidder1').patch(short.url!, 0, new Uint8Array(20));
+    expect([longer.status, longer.contentType?.includes('application/json'), JSON.parse(longer.body)]).toEqual([
+      413,
+      true,
+      expect.objectContaining({ code: 'INVALID_INPUT', details: { reason: 'longer-than-declared' }, zh: expect.stringContaining('超过了创建上传时声明的长度') }),
+    ]);
     const draft = await announcedSection(db, { state: 'draft' });
     expect(await json(await tus('bidder1').create(draft.id, 100))).toEqual([404, 'NOT_FOUND', true]);
     const noSection = await fetch(`${api.base}/api/uploads`, { method: 'POST', headers: { ...headers.get('bidder1'), 'tus-resumable': '1.0.0', 'upload-length': '100' } });

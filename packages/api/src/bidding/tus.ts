@@ -7,7 +7,7 @@
  * the envelope and move it into the write-once object store (onUploadFinish). See decision 006.
  */
 import { FileStore } from '@tus/file-store';
-import { Server, type ServerOptions, type Upload } from '@tus/server';
+import { ERRORS, Server, type ServerOptions, type Upload } from '@tus/server';
 import { constantTimeEqual } from '@ggzy/crypto';
 import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
@@ -44,6 +44,15 @@ function fromTus(status: number, text: string): AppError {
   if (status === 404 || status === 410) return new AppError('NOT_FOUND', { zh: '没有这个上传，或已过期', en: `No such upload, or it has expired (${detail})` });
   if (status === 500 || status > 500) return new AppError('INTERNAL', { zh: '上传处理失败，请稍后继续上传', en: `The upload failed on the server; resume it later (${detail})` });
   return new AppError('INVALID_INPUT', { zh: `上传请求不符合 tus 协议：${detail}`, en: `The upload request breaks the tus protocol: ${detail}` }, { reason: 'tus', status });
+}
+
+/** More bytes than the upload's declared Upload-Length: the client's mistake, not the size limit. */
+function longerThanDeclared(): AppError {
+  return new AppError(
+    'INVALID_INPUT',
+    { zh: '发送的数据超过了创建上传时声明的长度（Upload-Length），请按文件实际大小重新创建上传', en: 'More bytes were sent than the upload declared (Upload-Length); create the upload again with the file’s real size' },
+    { reason: 'longer-than-declared' },
+  );
 }
 
 function send(res: ServerResponse, error: AppError, status = HTTP_STATUS[error.code]): void {
@@ -128,7 +137,7 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
         return { status_code: HTTP_STATUS[error.code], body: refusalBody(error) };
       }
       if ('status_code' in error) {
-        const app = error.status_code === 413 ? tooLarge(maxBytes) : fromTus(error.status_code, error.body);
+        const app = error.status_code === 413 ? (error.body === ERRORS.ERR_SIZE_EXCEEDED.body ? longerThanDeclared() : tooLarge(maxBytes)) : fromTus(error.status_code, error.body);
         // tus's own status stays (413, 409, 410 …) except its 403s, which are malformed requests.
         return { status_code: error.status_code === 403 ? 400 : error.status_code, body: refusalBody(app) };
       }

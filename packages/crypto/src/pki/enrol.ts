@@ -150,6 +150,10 @@ function readRsaCsr(csrPem: string): ReadRequest {
   const key = csr.publicKey as forge.pki.rsa.PublicKey | null;
   if (!key || key.n.bitLength() < MIN_RSA_BITS)
     throw new CertificateError('bad-csr', `RSA keys shorter than ${MIN_RSA_BITS} bits are refused`);
+  // Small public exponents (3, 17) invite the low-exponent attacks on RSA; every current toolkit uses
+  // 65537 (F4), as NIST SP 800-56B requires.
+  if (key.e.compareTo(new forge.jsbn.BigInteger('65537')) < 0 || !key.e.testBit(0))
+    throw new CertificateError('bad-csr', `RSA public exponents below 65537 (or even) are refused; this key's is ${key.e.toString(10)}`);
   return { subject: csr.subject.attributes, rsa: key };
 }
 

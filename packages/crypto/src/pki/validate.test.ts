@@ -125,6 +125,12 @@ describe('validating a certificate for login and submit (docs/pki.md §5)', () =
       'untrusted',
     );
     expect(e.detail).toContain('Unknown CA');
+    // The stranger's own root sent along in the chain: still untrusted (not a forgery), and named.
+    const sent = expectRefused(
+      { certificatePem: fromStranger.certificatePem, intermediatePems: [stranger.certificatePem], trustedRootPems: trusted(), at: now(), requiredUsage: 'signature' },
+      'untrusted',
+    );
+    expect(sent.detail).toContain('is a root CA that is not among the trusted roots');
   });
 
   it('refuses a certificate from an impostor CA that copies a trusted root’s name (untrusted)', async () => {
@@ -292,6 +298,32 @@ describe('validating a certificate for login and submit (docs/pki.md §5)', () =
     const facts = validateCertificate({ ...base, intermediatePems: [subCa2], trustedRootPems: [...trusted(), openRootPem] });
     expect(facts.trustedRoot).toBe('Open External Root');
     expect(facts.path).toHaveLength(3);
+  });
+
+  it('refuses RSA public exponents below 65537 at enrolment', async () => {
+    const pair = await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([3]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    );
+    const keyPem = pemOf(new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey)), 'PRIVATE KEY');
+    const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    const csr = forge.pki.createCertificationRequest();
+    csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    csr.setSubject([{ name: 'commonName', value: 'Small Exponent Co' }]);
+    csr.sign(key, forge.md.sha256.create());
+    const refused = (() => {
+      try {
+        issueCertificate({ ca: platform, csrPem: forge.pki.certificationRequestToPem(csr), usage: 'bidder', validityDays: 30 });
+        return null;
+      } catch (error) {
+        return error as CertificateError;
+      }
+    })();
+    expect(refused?.code).toBe('bad-csr');
+    expect(refused?.detail).toContain('exponents below 65537');
+    // The same request with F4 is issued.
+    expect(issueCertificate({ ca: platform, csrPem: bidder.csrPem, usage: 'bidder', validityDays: 30 }).certificatePem).toContain('BEGIN CERTIFICATE');
   });
 
   it('refuses RSA keys shorter than 2048 bits at enrolment and at validation', async () => {

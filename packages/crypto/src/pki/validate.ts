@@ -132,7 +132,14 @@ function buildPath(reader: CertificateReader, leaf: Node, intermediates: Node[],
       current = intermediate;
       continue;
     }
-    if (rootCandidates.length > 0 || intermediates.some((i) => mayHaveIssued(i.cert, current.cert)))
+    // A CA's own root sent along with the chain ends the path without reaching a trusted root: that
+    // root is not trusted here, which is not a forgery.
+    if (current !== leaf && mayHaveIssued(current.cert, current.cert) && signatureVerifies(current, current))
+      throw new CertificateError(
+        'untrusted',
+        `"${commonNameOf(current.cert)}" is a root CA that is not among the trusted roots (CA互认: the centre may add it to TRUSTED_CA_FILES)`,
+      );
+    if (rootCandidates.length > 0 || intermediates.some((i) => i !== current && mayHaveIssued(i.cert, current.cert)))
       throw new CertificateError(
         'bad-signature',
         `the signature on "${commonNameOf(current.cert)}" does not verify with the key of its issuer`,
