@@ -226,6 +226,7 @@ export const en: Messages = {
   'search.deadlineTo': 'Deadline to',
   'search.submit': 'Search',
   'search.reset': 'Reset',
+  'search.about': 'about {n}',
   'search.total': '{total} found',
   'search.timeZone': 'Times are Beijing time (UTC+8).',
   'search.empty': 'Nothing matches these filters',

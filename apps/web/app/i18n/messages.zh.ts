@@ -229,6 +229,7 @@ export const zh = {
   'search.deadlineTo': '截止日期止',
   'search.submit': '检索',
   'search.reset': '重置',
+  'search.about': '约 {n}',
   'search.total': '共 {total} 条',
   'search.timeZone': '时间均为北京时间（UTC+8）。',
   'search.empty': '没有符合条件的交易信息',

@@ -31,7 +31,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 }
 
 export default function Home({ loaderData }: Route.ComponentProps) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <div className="home">
       <section className="hero">
@@ -52,7 +53,7 @@ export default function Home({ loaderData }: Route.ComponentProps) {
                 <h3 id={`type-${type}`}>{t(`type.${type}` satisfies MessageKey)}</h3>
                 {items.length > 0 ? (
                   <Link to={`/sections?type=${type}`} className="more-link">
-                    {t('home.more', { total: totalCapped ? '1000+' : total })} →
+                    {t('home.more', { total: totalCapped ? t('search.about', { n: total.toLocaleString(i18n.lang === 'en' ? 'en' : 'zh-CN') }) : total })} →
                   </Link>
                 ) : null}
               </div>

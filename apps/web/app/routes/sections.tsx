@@ -153,7 +153,7 @@ export default function SectionSearch({ loaderData }: Route.ComponentProps) {
       <section className="panel">
         {error ? <p className="alert alert-error">{i18n.pick(error)}</p> : null}
         <p className="muted" data-testid="search-total">
-          {t('search.total', { total: result.totalCapped ? '1000+' : result.total })} {t('search.timeZone')}
+          {t('search.total', { total: result.totalCapped ? t('search.about', { n: result.total.toLocaleString(i18n.lang === 'en' ? 'en' : 'zh-CN') }) : result.total })} {t('search.timeZone')}
         </p>
         <div className="table-wrap">
           <table className="data-table" data-testid="search-results">
@@ -207,7 +207,7 @@ export default function SectionSearch({ loaderData }: Route.ComponentProps) {
         {pages > 1 ? (
           <nav className="pager" aria-label={t('search.pages')} data-testid="pager">
             {result.page > 1 ? <Link to={`/sections${queryWith(filters, result.page - 1)}`}>← {t('search.prev')}</Link> : <span />}
-            <span className="muted">{t('search.page', { page: result.page, pages: result.totalCapped ? `${pages}+` : pages })}</span>
+            <span className="muted">{t('search.page', { page: result.page, pages: result.totalCapped ? t('search.about', { n: pages }) : pages })}</span>
             {result.page < pages ? (
               <Link to={`/sections${queryWith(filters, result.page + 1)}`} data-testid="next-page">
                 {t('search.next')} →
