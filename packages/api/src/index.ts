@@ -6,6 +6,8 @@ export { createApiHandler, createContext, requestInfoOf, type HttpOptions } from
 export { seedDemo, DEMO_PASSWORD, type DemoLogin } from './seed/demo';
 export { demoDrafts, seedDemoPlatform, seedDemoSections } from './seed/demo-sections';
 export { loadShippedHolidays } from './tender/shipped-holidays';
+export { portalCacheStats } from './routers/portal';
+export type { PortalCacheStats } from './tender/portal-cache';
 export { hashPassword } from './auth/password';
 export { takeDueTransitions } from './tender/timed-transitions';
 export { restRoutes } from './rest';

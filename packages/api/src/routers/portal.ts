@@ -12,6 +12,9 @@ const cacheFor = (settings: Services['settings']) => {
   if (!cache) caches.set(settings, (cache = createPortalCache(settings.portalCacheSeconds ?? 0)));
   return cache;
 };
+
+/** How the portal's list cache of these settings has answered so far (for the bench and operators). */
+export const portalCacheStats = (settings: Services['settings']) => cacheFor(settings).stats;
 import { publicProcedure, router } from '../trpc';
 
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));

@@ -7,6 +7,7 @@ import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { loadHolidayCalendar, organisationOfKind } from './access';
 import { centreForRegion } from './find-centre';
 import { ruleViolation } from './rule-error';
+import { searchTextOf } from './search-text';
 
 /** Checks the §3 rules that a draft can already be held to (schedule and bond). */
 export async function validateSectionRules(db: Database, type: CreateSectionInput['project']['type'], method: CreateSectionInput['project']['method'], fields: CreateSectionInput['section']) {
@@ -78,7 +79,7 @@ export async function createSection(options: { db: Database; request: RequestInf
       .returning();
     const [draft] = await tx
       .insert(section)
-      .values({ projectId: created!.id, code: `${code}-01`, type: input.project.type, method: input.project.method, regionCode: tenderer!.regionCode, searchText: `${input.section.name} ${code}-01 ${input.project.name}`, ...input.section, custodianThreshold: input.section.custodianThreshold ?? null, listingFrom: input.section.listingFrom ?? null })
+      .values({ projectId: created!.id, code: `${code}-01`, type: input.project.type, method: input.project.method, regionCode: tenderer!.regionCode, searchText: searchTextOf(input.section.name, `${code}-01`, input.project.name), ...input.section, custodianThreshold: input.section.custodianThreshold ?? null, listingFrom: input.section.listingFrom ?? null })
       .returning();
     await appendTrace(tx, actorOf(options.request, account), {
       action: 'section.create',

@@ -4,6 +4,15 @@ import { searchSections, type PortalSearch } from './portal';
 
 type SearchResult = Awaited<ReturnType<typeof searchSections>>;
 
+export interface PortalCacheStats {
+  /** Answered from memory (fresh, or stale while one refresh runs). */
+  hits: number;
+  /** Waited for a query another request had already started. */
+  joined: number;
+  /** Went to the database. */
+  misses: number;
+}
+
 /**
  * A few seconds of memory for the public portal's list: it is public data, a notice published now
  * shows within the cache's lifetime, and under load (many visitors repeating the same front-page and
@@ -13,7 +22,15 @@ type SearchResult = Awaited<ReturnType<typeof searchSections>>;
  * turns it off.
  */
 export function createPortalCache(seconds: number) {
-  if (seconds <= 0) return { search: (db: Database, search: PortalSearch) => searchSections(db, search) };
+  const stats: PortalCacheStats = { hits: 0, joined: 0, misses: 0 };
+  if (seconds <= 0)
+    return {
+      stats,
+      search: (db: Database, search: PortalSearch) => {
+        stats.misses++;
+        return searchSections(db, search);
+      },
+    };
   const cache = new LRUCache<string, SearchResult, { db: Database; search: PortalSearch }>({
     max: 2000,
     ttl: seconds * 1000,
@@ -21,9 +38,14 @@ export function createPortalCache(seconds: number) {
     fetchMethod: (_key, _stale, { context }) => searchSections(context.db, context.search),
   });
   return {
+    stats,
     async search(db: Database, search: PortalSearch): Promise<SearchResult> {
       const key = JSON.stringify(search, Object.keys(search).sort());
-      const result = await cache.fetch(key, { context: { db, search } });
+      const status: LRUCache.Status<string, SearchResult, { db: Database; search: PortalSearch }> = {};
+      const result = await cache.fetch(key, { context: { db, search }, status });
+      if (status.fetch === 'hit' || status.fetch === 'stale') stats.hits++;
+      else if (status.fetch === 'inflight') stats.joined++;
+      else stats.misses++;
       return result ?? searchSections(db, search);
     },
   };

@@ -22,7 +22,7 @@ import {
   type Database,
   type SQL,
 } from '@ggzy/db';
-import type { SectionState, TenderMethod, TransactionType } from '@ggzy/domain';
+import { METHODS_OF_TYPE, type SectionState, type TenderMethod, type TransactionType } from '@ggzy/domain';
 
 import { SECTION_NOT_FOUND } from './access';
 
@@ -49,6 +49,10 @@ export const COUNT_CAP = 200;
 
 /** The portal's list: published sections only, newest first, filtered; keyword on name or code. */
 export async function searchSections(db: Database, search: PortalSearch) {
+  // A type and a method that never go together (METHODS_OF_TYPE, refused at creation by the
+  // method-type rule) match nothing; no need to walk an index to find that out.
+  if (search.type && search.method && !METHODS_OF_TYPE[search.type].includes(search.method))
+    return { items: [], total: 0, totalCapped: false, page: search.page, pageSize: search.pageSize };
   const filters: SQL[] = [ne(section.state, 'draft'), isNotNull(section.publishedAt)];
   // Everything filtered and ordered here lives on the section row (decision 004): one table, its indexes.
   if (search.type) filters.push(eq(section.type, search.type));
@@ -63,8 +67,8 @@ export async function searchSections(db: Database, search: PortalSearch) {
       select code from scope)`);
   }
   if (search.keyword) {
-    const pattern = `%${search.keyword.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    filters.push(sql`${section.searchText} ilike ${pattern}`);
+    const pattern = `%${search.keyword.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    filters.push(sql`${section.searchText} like ${pattern}`);
   }
   if (search.publishedFrom) filters.push(gte(section.publishedAt, search.publishedFrom));
   if (search.publishedTo) filters.push(lte(section.publishedAt, search.publishedTo));
@@ -92,20 +96,24 @@ export async function searchSections(db: Database, search: PortalSearch) {
     region_name: string;
   }>(
     db,
-    sql`select c.n, i.* from
-          (select count(*)::int as n from (select 1 from ${section} where ${where}
-             order by ${section.publishedAt} desc nulls last limit ${COUNT_CAP + 1}) capped) c
+    // One ordered walk serves both: the first max(201, offset + pageSize) matches, counted (exact up
+    // to COUNT_CAP), and the page cut from them; only the page's rows are joined.
+    sql`with firsts as materialized (
+          select ${section.id} as first_id, ${section.publishedAt} as first_at from ${section} where ${where}
+           order by ${section.publishedAt} desc nulls last, ${section.id}
+           limit ${Math.max(COUNT_CAP + 1, offset + search.pageSize)})
+        select (select count(*)::int from firsts) as n, i.* from (select 1) one
         left join lateral (
           select ${section.id} as id, ${section.code} as code, ${section.name} as name, ${section.state} as state,
                  ${section.deadline} as deadline, ${section.publishedAt} as published_at,
                  ${section.estimatedPrice}::text as estimated_price, ${project.name} as project_name,
                  ${section.type} as type, ${section.method} as method, ${section.regionCode} as region_code, ${region.name} as region_name
-            from ${section}
+            from (select first_id, first_at from firsts order by first_at desc nulls last, first_id
+                   limit ${search.pageSize} offset ${offset}) page
+            join ${section} on ${section.id} = page.first_id
             join ${project} on ${project.id} = ${section.projectId}
             join ${region} on ${region.code} = ${section.regionCode}
-           where ${where}
-           order by ${section.publishedAt} desc nulls last, ${section.id}
-           limit ${search.pageSize} offset ${offset}) i on true`,
+           order by page.first_at desc nulls last, page.first_id) i on true`,
   );
   const iso = (v: Date | string) => new Date(v).toISOString();
   const items = rows

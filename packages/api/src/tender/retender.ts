@@ -3,6 +3,7 @@ import { count, eq, section, type Database } from '@ggzy/db';
 import { AppError, canRetender } from '@ggzy/domain';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { requireOwnSection } from './access';
+import { searchTextOf } from './search-text';
 
 /**
  * A failed (流标) or cancelled section is tendered again as a new draft section of the same project
@@ -26,7 +27,7 @@ export async function retenderSection(options: { db: Database; request: RequestI
         method: old.method,
         regionCode: old.regionCode,
         name: old.name,
-        searchText: `${old.name} ${code} ${project.name}`,
+        searchText: searchTextOf(old.name, code, project.name),
         estimatedPrice: old.estimatedPrice,
         bond: old.bond,
         bidValidityDays: old.bidValidityDays,

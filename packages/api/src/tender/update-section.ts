@@ -4,6 +4,7 @@ import { AppError, isEditable, type SectionFields } from '@ggzy/domain';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { requireOwnSection } from './access';
 import { digestOf, validateSectionRules } from './create-section';
+import { searchTextOf } from './search-text';
 
 /** Edits a draft. After publication the section changes only through amendments (实施条例 art. 21). */
 export async function updateSection(options: { db: Database; request: RequestInfo; account: SessionAccount; sectionId: string; fields: SectionFields }) {
@@ -16,7 +17,7 @@ export async function updateSection(options: { db: Database; request: RequestInf
     await validateSectionRules(tx, project.type, project.method, options.fields);
     await tx
       .update(section)
-      .set({ ...options.fields, searchText: `${options.fields.name} ${current.code} ${project.name}`, custodianThreshold: options.fields.custodianThreshold ?? null, listingFrom: options.fields.listingFrom ?? null, updatedAt: sql`now()` })
+      .set({ ...options.fields, searchText: searchTextOf(options.fields.name, current.code, project.name), custodianThreshold: options.fields.custodianThreshold ?? null, listingFrom: options.fields.listingFrom ?? null, updatedAt: sql`now()` })
       .where(eq(section.id, current.id));
     await appendTrace(tx, actorOf(options.request, account), {
       action: 'section.update',

@@ -104,6 +104,7 @@ export const section = pgTable(
     index('section_type_published_idx').on(t.type, t.publishedAt.desc()).where(sql`state <> 'draft'`),
     index('section_region_published_idx').on(t.regionCode, t.publishedAt.desc()).where(sql`state <> 'draft'`),
     index('section_state_published_idx').on(t.state, t.publishedAt.desc()),
+    index('section_method_published_idx').on(t.method, t.publishedAt.desc()).where(sql`state <> 'draft'`),
     index('section_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
   ],
 );
