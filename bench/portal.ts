@@ -83,7 +83,7 @@ const KEYWORDS = ['第一中学', '第二小学', '人民医院', '医院', '中
 /**
  * The distinct queries a portal sees, most popular first: the front page and its first pages, then
  * every combination of type, region, state and method over the first pages, keywords (alone, with a
- * type, a few pages deep), deadline and publication windows, deep pages. About 4,000 in all, more
+ * type, a few pages deep), deadline and publication windows, deep pages. About 1,400 in all, fewer
  * than the cache's 2,000 entries; drawn with Zipf weights (rank^-1), so a few are asked all the
  * time and most only now and then, as on a real portal.
  */

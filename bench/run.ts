@@ -94,7 +94,7 @@ How these are measured:
   docs/decisions/002-trace-log.md), so appends never wait for each other.
 * **Portal**: an open-loop load (\`loadtest\`, one request every 5 ms whatever the answers, on as
   many keep-alive connections as are busy; decision 011) against the API's \`portal.search\`, over
-  100,000 published sections in PostgreSQL. The queries are drawn from about 4,000 distinct ones
+  100,000 published sections in PostgreSQL. The queries are drawn from about 1,400 distinct ones
   (front pages; every combination of type, region with its sub-regions, state and method; keywords
   alone and with a type, a few pages deep; deadline and publication windows; deep pages to 500)
   with Zipf weights (rank⁻¹), the same seeded sequence in every run. Counts are exact up to 200
