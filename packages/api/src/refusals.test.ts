@@ -1,11 +1,11 @@
 /**
- * Every refusal is evidence (README "Refusals", docs/decisions/009-refusals.md): a walk through the
+ * Every refusal is evidence (README "Refusals", docs/decisions/012-refusals.md): a walk through the
  * refusals a signed-in bidder can provoke over real HTTP, each then found in the trace log by its
  * request id, with its reason code and the caller, and without secret material; and the anonymous
  * refusals, which are counted and rate-limited per address instead. Real database, real store.
  */
 import { bidSubmission, eq, sql, executeRows, traceEntry, type Database } from '@ggzy/db';
-import { createPlatformCa } from '@ggzy/crypto';
+import { createKeyPairAndCsr, createPlatformCa, issueCertificate } from '@ggzy/crypto';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from './seed/demo';
@@ -97,7 +97,9 @@ describe('every refusal of a signed-in caller is in the trace log, with its reas
     const sm2Section = await announcedSection(db);
     const forSm2 = await sealedUpload('bidder2', sm2Section.id);
     await executeRows(db, sql`update section set envelope_suite = 'sm2/sm4-ctr-hmac-sm3-stream' where id = ${sm2Section.id}`);
-    const untrusted = await createPlatformCa({ commonName: '不受信任的 CA', organisation: '某机构', validityYears: 1, modulusLength: 2048 });
+    const untrustedCa = await createPlatformCa({ commonName: '不受信任的 CA', organisation: '某机构', validityYears: 1, modulusLength: 2048 });
+    const { csrPem } = await createKeyPairAndCsr({ subject: { commonName: '某公司', organisation: '某公司', creditCode: '91990100MA00000001' } });
+    const untrusted = issueCertificate({ ca: untrustedCa, csrPem, usage: 'bidder', validityDays: 30 });
     const fresh = await sealedUpload('bidder2');
 
     const badSignature = signed('bidder2', fresh);
@@ -122,7 +124,7 @@ describe('every refusal of a signed-in caller is in the trace log, with its reas
       { name: "another company's receipt", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'bidding.receipt', { submissionId }, 'query') },
       { name: "another company's trace entry", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'bidding.traceEntry', { submissionId }, 'query') },
       { name: "another company's certificate revoked", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'certificate.revoke', { id: certs.get('bidder1')!.certificateId, reason: '试图吊销他人证书' }, 'mutation') },
-      { name: 'a certificate of an untrusted CA registered', user: 'bidder2', reason: '*', run: trpc('bidder2', 'certificate.register', { certificatePem: untrusted.certificatePem }, 'mutation') },
+      { name: 'a certificate of an untrusted CA registered', user: 'bidder2', reason: 'untrusted', run: trpc('bidder2', 'certificate.register', { certificatePem: untrusted.certificatePem }, 'mutation') },
       {
         name: "another company's upload over tus",
         user: 'bidder2',

@@ -1,5 +1,5 @@
 /**
- * Every refusal is evidence (docs/decisions/009-refusals.md). A refusal of a signed-in caller is a
+ * Every refusal is evidence (docs/decisions/012-refusals.md). A refusal of a signed-in caller is a
  * trace entry of its own: action `request.refused` (or the check's own action where it traces
  * itself), outcome `denied`, the procedure or route as target, and a reason code; never the input,
  * a signature, a token, a password or envelope bytes. The refused request's own transaction has
