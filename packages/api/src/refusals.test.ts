@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from './seed/demo';
 import { createTestPlatform, enrolTestCertificate, type TestCertificate, type TestPlatform } from './testing';
 import type { Receipt } from './bidding/receipt';
+import { AnonymousRefusals } from './refusals';
 import { announcedSection, sealBid, signedSubmit, signInOverHttp, startTestServer, trpcCall, TusClient, type SealingInfoLike } from './bidding/test-support';
 
 type Entry = typeof traceEntry.$inferSelect;
@@ -64,7 +65,7 @@ describe('every refusal of a signed-in caller is in the trace log, with its reas
     for (const user of ['bidder1', 'bidder2', 'supervisor']) {
       const h = await signInOverHttp(api.base, user);
       headers.set(user, h);
-      secrets.push(/ggzy_session=([^;]+)/.exec(h.cookie)![1]!);
+      secrets.push(/ggzy_session=([^;]+)/.exec(h.cookie ?? '')![1]!);
       const me = await trpcCall<{ organisationId: string }>(api.base, h, 'auth.me', undefined, 'query');
       if (me.ok) orgs.set(user, me.data.organisationId);
     }
@@ -218,5 +219,30 @@ describe('anonymous refusals are counted per reason and rate-limited per address
     // Not one entry per anonymous refusal: the log holds nothing from that address but the sign-in.
     const fromThere = await p.services.db.select().from(traceEntry).where(eq(traceEntry.ip, ip));
     expect(fromThere.map((e) => e.action)).toEqual([]);
+  });
+});
+
+describe('the anonymous token bucket', () => {
+  it('empties after the burst, refills at its rate, counts per minute, and gives a never-refused address no bucket', () => {
+    let now = Date.parse('2030-01-01T00:00:30Z');
+    const limiter = new AnonymousRefusals({ burst: 2, perMinute: 60 }, () => now);
+    expect(limiter.exhausted('192.0.2.1')).toBe(false);
+    limiter.record('192.0.2.1', 'unauthenticated');
+    expect(limiter.exhausted('192.0.2.1')).toBe(false);
+    limiter.record('192.0.2.1', 'not-found');
+    expect(limiter.exhausted('192.0.2.1')).toBe(true);
+    expect(limiter.exhausted('192.0.2.2')).toBe(false);
+    now += 1000; // one token a second
+    expect(limiter.exhausted('192.0.2.1')).toBe(false);
+    now += 60_000;
+    limiter.record('192.0.2.9', 'unauthenticated');
+    expect(limiter.counts()).toEqual({
+      total: { unauthenticated: 2, 'not-found': 1 },
+      minutes: [
+        { minute: '2030-01-01T00:00:00.000Z', counts: { unauthenticated: 1, 'not-found': 1 } },
+        { minute: '2030-01-01T00:01:00.000Z', counts: { unauthenticated: 1 } },
+      ],
+      rateLimited: 0,
+    });
   });
 });

@@ -133,6 +133,8 @@ export class AnonymousRefusals {
 
   /** True when the address has no anonymous refusals left (its next anonymous request gets 429). */
   exhausted(ip: string | null): boolean {
+    // Asked on every request: an address that was never refused gets no bucket.
+    if (!this.buckets.has(ip ?? 'unknown')) return false;
     return this.bucketOf(ip ?? 'unknown').tokens < 1;
   }
 
