@@ -1,6 +1,7 @@
 import { appendTrace } from '@ggzy/audit';
 import { AppError, roleHasPermission, type Access, type Permission } from '@ggzy/domain';
 import { actorOf, type ApiContext, type SessionAccount } from './context';
+import { markTraced } from './refusals';
 
 export const UNAUTHENTICATED = new AppError('UNAUTHENTICATED', { zh: '请先登录', en: 'Please sign in first' });
 
@@ -21,13 +22,13 @@ export async function authorizeAccess(ctx: ApiContext, access: Access | readonly
       outcome: 'denied',
       targetType: 'procedure',
       targetId: path,
-      details: { permission },
+      details: { permission, reason: 'role' },
     });
-    throw new AppError(
+    throw markTraced(new AppError(
       'PERMISSION_DENIED',
       { zh: `没有权限执行此操作（需要 ${permission}）`, en: `You do not have permission for this (needs ${permission})` },
-      { permission, path },
-    );
+      { permission, path, reason: 'role' },
+    ));
   }
   return account;
 }

@@ -57,6 +57,8 @@ export interface Services {
     uploadDir: string;
     /** Largest sealed bid accepted (Upload-Length); 2 GiB unless configured. */
     maxEnvelopeBytes?: number;
+    /** Anonymous refusals per address before 429 (burst) and their refill per minute (refusals.ts). */
+    anonymousRefusalLimit?: { burst: number; perMinute: number };
   };
 }
 

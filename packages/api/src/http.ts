@@ -1,6 +1,6 @@
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { getTraceStatus } from '@ggzy/audit';
-import { isAppError } from '@ggzy/domain';
+import { APP_ERROR_CODES, AppError, isAppError } from '@ggzy/domain';
 import { parse, serialize } from 'cookie';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +9,28 @@ import { resolveSession } from './auth/session';
 import { appRouter } from './router';
 import { handleRest, sendError } from './rest';
 import { createUploadHandler, UPLOAD_PATH } from './bidding/tus';
+import { assertNotRateLimited, ENVELOPE_REASONS, noteRefusal } from './refusals';
+
+/** A REST path with its ids replaced, as the trace names it (`/api/documents/:id`). */
+function routeNameOf(path: string): string {
+  return path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ':id').slice(0, 200);
+}
+
+/** The refusal the upload endpoint answered, from its JSON body `{ code, details }` (tus.ts). */
+function refusalOfUploadAnswer(status: number, body: string): AppError {
+  let parsed: { code?: unknown; details?: unknown } = {};
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    // tus's own plain-text answers: named by status below.
+  }
+  const code = APP_ERROR_CODES.find((c) => c === parsed.code) ?? (status === 404 || status === 410 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : status === 409 ? 'CONFLICT' : 'INVALID_INPUT');
+  const details = typeof parsed.details === 'object' && parsed.details !== null ? (parsed.details as Record<string, unknown>) : {};
+  const safe: Record<string, string> = {};
+  if (typeof details.reason === 'string') safe.reason = details.reason;
+  if (typeof details.permission === 'string') safe.permission = details.permission;
+  return new AppError(code, { zh: '上传被拒绝', en: 'Upload refused' }, safe);
+}
 
 export interface HttpOptions {
   /** Trust X-Forwarded-For from these peers (the web server in front of the API). */
@@ -89,6 +111,43 @@ export function createApiHandler(services: Services, options: HttpOptions) {
 
   const uploads = createUploadHandler(services, options);
 
+  /**
+   * The tus endpoint answers its own refusals (tus.ts); this wrapper reads the refusal it answered
+   * (status and JSON body) and notes it like every other (refusals.ts): traced for a signed-in
+   * caller, counted for an anonymous one. The envelope checks' reasons are left to the upload code.
+   */
+  const uploadsWithRefusals = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const request = requestInfoOf(req, options.trustProxy);
+    const ctx = createContext(services, request, { set: () => {}, clear: () => {} });
+    try {
+      await assertNotRateLimited(ctx);
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
+    let body = '';
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      const chunk = args[0];
+      if (res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) body = String(chunk).slice(0, 4096);
+      return end(...args);
+    }) as ServerResponse['end'];
+    await uploads(req, res, path);
+    const status = res.statusCode;
+    if (status < 400 || status >= 500 || req.method === 'OPTIONS') return;
+    const error = refusalOfUploadAnswer(status, body);
+    if (typeof error.details.permission === 'string' || ENVELOPE_REASONS.has(String(error.details.reason))) return;
+    // The trace entry carries the request id the endpoint answered with.
+    const answered = res.getHeader('x-request-id');
+    if (typeof answered === 'string') request.requestId = answered;
+    const uploadId = path.slice(UPLOAD_PATH.length).replace(/^\/|\/$/g, '');
+    await noteRefusal(ctx, {
+      path: `${req.method ?? 'GET'} ${UPLOAD_PATH}${uploadId ? '/:id' : ''}`,
+      error,
+      ...(uploadId ? { target: { type: 'bidUpload', id: uploadId.slice(0, 100) } } : {}),
+    }).catch((e: unknown) => options.onError?.(e, path));
+  };
+
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     // Every browser needs a CSRF cookie before its first mutation (double-submit; see trpc.ts).
@@ -100,15 +159,17 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     }
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
     const path = url.split('?')[0]!;
-    if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploads(req, res, path);
-    if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/')) {
+    if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploadsWithRefusals(req, res, path);
+    if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/') || path.startsWith('/api/metrics/')) {
       const request = requestInfoOf(req, options.trustProxy);
       res.setHeader('x-request-id', request.requestId);
       const ctx = createContext(services, request, { set: () => {}, clear: () => {} });
       try {
+        await assertNotRateLimited(ctx);
         if (await handleRest(ctx, req, res, path)) return;
       } catch (error) {
         if (!isAppError(error)) options.onError?.(error, path);
+        else await noteRefusal(ctx, { path: `${req.method ?? 'GET'} ${routeNameOf(path)}`, error }).catch((e: unknown) => options.onError?.(e, path));
         sendError(res, error);
         return;
       }

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { authorizeAccess } from './authorize';
 import { databaseClock } from './bidding/bid-window';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { ANONYMOUS_LIMIT, anonymousRefusalsOf } from './refusals';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
 import { listReleasePackage, sectionReleasePackage } from './tender/ocds';
 
@@ -33,6 +34,7 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   ACCOUNT_DISABLED: 403,
   PERMISSION_DENIED: 403,
   CSRF_REJECTED: 403,
+  RATE_LIMITED: 429,
   INVALID_INPUT: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
@@ -127,6 +129,17 @@ export const restRoutes: RestRoute[] = [
       const body = JSON.stringify(await sectionReleasePackage(ctx.db, ctx.settings, sectionId!));
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(body);
+    },
+  },
+  {
+    // Anonymous refusals are counted, not traced (refusals.ts): per reason, per minute, for the supervisor.
+    name: 'GET /api/metrics/refusals',
+    method: 'GET',
+    pattern: /^\/api\/metrics\/refusals$/,
+    access: 'read:trace:any',
+    async handle(ctx, _account, _params, _req, res) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ anonymous: anonymousRefusalsOf(ctx).counts(), limit: ctx.settings.anonymousRefusalLimit ?? ANONYMOUS_LIMIT }));
     },
   },
   {

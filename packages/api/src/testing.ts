@@ -48,7 +48,7 @@ export function testPlatformSm2Ca(): Promise<PlatformCa> {
   return testSm2Ca;
 }
 
-export async function createTestPlatform(options: { seed?: boolean } = {}): Promise<TestPlatform> {
+export async function createTestPlatform(options: { seed?: boolean; anonymousRefusalLimit?: { burst: number; perMinute: number } } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-store-'));
   const store = createDiskStore({ dir: join(dir, 'objects') });
@@ -78,6 +78,8 @@ export async function createTestPlatform(options: { seed?: boolean } = {}): Prom
       ocidPrefix: 'ocds-ggzy01',
       publicUrl: 'http://localhost:3000',
       uploadDir: join(dir, 'uploads'),
+      // Tests call many procedures anonymously from one address; refusals.test.ts sets a tight limit.
+      anonymousRefusalLimit: options.anonymousRefusalLimit ?? { burst: 100_000, perMinute: 100_000 },
     },
   };
   if (options.seed !== false) {

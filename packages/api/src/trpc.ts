@@ -3,6 +3,7 @@ import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { constantTimeEqual } from '@ggzy/crypto';
 import { authorizeAccess } from './authorize';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { assertNotRateLimited, noteRefusal } from './refusals';
 
 export interface Meta {
   /** The permission this procedure needs (or a list, any one of which suffices), or 'public'. Every procedure declares one. */
@@ -18,6 +19,7 @@ export const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   ACCOUNT_DISABLED: 'FORBIDDEN',
   PERMISSION_DENIED: 'FORBIDDEN',
   CSRF_REJECTED: 'FORBIDDEN',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
   INVALID_INPUT: 'BAD_REQUEST',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
@@ -127,7 +129,30 @@ const authorize = t.middleware(async ({ ctx, meta, path, next }) => {
   return next({ ctx: { account } });
 });
 
-const base = t.procedure.use(mapErrors).use(csrf);
+/**
+ * Every refusal is evidence (refusals.ts): after a refused call, the signed-in caller's refusal is
+ * a trace entry with its reason code, an anonymous one is counted and rate-limited per address.
+ * Wraps the CSRF check, the role check and the input schema, so each of their refusals is seen.
+ */
+const refusals = t.middleware(async ({ ctx, path, next }) => {
+  await assertNotRateLimited(ctx);
+  const result = await next();
+  if (!result.ok) {
+    const error = result.error;
+    const cause = error.cause;
+    if (isAppError(cause)) {
+      await noteRefusal(ctx, { path, error: cause });
+    } else if (hasIssues(cause)) {
+      const { fields } = describeIssues(cause.issues);
+      await noteRefusal(ctx, { path, error: new AppError('INVALID_INPUT', { zh: '输入有误', en: 'Invalid input' }, { reason: 'invalid-input' }), fields: fields?.map((f) => f.path) });
+    } else if (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
+      await noteRefusal(ctx, { path, error: new AppError('INVALID_INPUT', { zh: '请求格式错误', en: 'Malformed request' }, { reason: 'malformed-request' }) });
+    }
+  }
+  return result;
+});
+
+const base = t.procedure.use(mapErrors).use(refusals).use(csrf);
 
 /** A public procedure: anyone may call it, signed in or not. */
 export function publicProcedure() {

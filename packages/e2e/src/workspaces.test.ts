@@ -48,6 +48,16 @@ test('a bidder opening the centre’s workspace gets 无权访问; the public is
   await expectHeading(page, '无权访问');
   expect(await page.getByTestId('workspace').count()).toBe(0);
   expect(await page.getByTestId('accounts-table').count()).toBe(0);
+  // The refusal is the API's too, and in the trace log (README, "Refusals").
+  const login = await fetch(`${platform.apiUrl}/api/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: 'ggzy_csrf=c', 'x-csrf-token': 'c' },
+    body: JSON.stringify({ username: 'supervisor', password: DEMO_PASSWORD }),
+  });
+  const session = login.headers.getSetCookie().find((c) => c.startsWith('ggzy_session='))!.split(';')[0]!;
+  const search = await fetch(`${platform.apiUrl}/api/trpc/log.search?input=${encodeURIComponent(JSON.stringify({ action: 'auth.denied', targetType: 'page' }))}`, { headers: { cookie: session } });
+  const found = ((await search.json()) as { result: { data: Array<{ actorName: string; targetId: string; details: Record<string, string> }> } }).result.data;
+  expect(found).toContainEqual(expect.objectContaining({ actorName: 'bidder1', targetId: '/w/centre', details: expect.objectContaining({ reason: 'wrong-workspace' }) }));
 
   const anonymous = await platform.newPage();
   await anonymous.goto(`${platform.webUrl}/w/bidder`);

@@ -60,6 +60,13 @@ export interface Forbidden {
 /** The signed-in account if its role is `role`; otherwise a 403 (never the other workspace). */
 export async function requireRole(request: Request, context: AppLoadContext, role: Role): Promise<Me> {
   const me = await requireAccount(request, context);
-  if (me.role !== role) throw data({ kind: 'forbidden', page: role, role: me.role } satisfies Forbidden, { status: 403 });
+  if (me.role !== role) {
+    // The API refuses it too, and traces the refusal (the web server keeps no log of its own).
+    const url = new URL(request.url);
+    await serverApi(request, context)
+      .auth.workspace.query({ workspace: role, page: url.pathname.slice(0, 300) })
+      .catch(() => {});
+    throw data({ kind: 'forbidden', page: role, role: me.role } satisfies Forbidden, { status: 403 });
+  }
   return me;
 }

@@ -13,6 +13,7 @@ import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
 import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
 import type { ReceiptFacts } from './submissions';
+import { markTraced } from '../refusals';
 import { uploadRefusal } from './upload-checks';
 import type { BidUploadRow } from './uploads';
 
@@ -134,7 +135,8 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
         } catch (error) {
           if (!isAppError(error)) throw error;
           outcomes.push(error);
-          if (error.details.reason === 'deadline-passed') late.push({ request, error });
+          // A late attempt is traced below as bid.<kind> denied; the generic refusal trace skips it.
+          if (error.details.reason === 'deadline-passed') late.push({ request, error: markTraced(error) });
         }
         continue;
       }

@@ -1,9 +1,10 @@
-import { loginPasswordSchema, newPasswordSchema, ROLE_LABELS, usernameSchema } from '@ggzy/domain';
+import { loginPasswordSchema, newPasswordSchema, ROLE_LABELS, ROLES, usernameSchema } from '@ggzy/domain';
 import { z } from 'zod';
 import { certificateLogin, createLoginChallenge } from '../auth/certificate-login';
 import { changePassword } from '../auth/change-password';
 import { login } from '../auth/login';
 import { logout } from '../auth/logout';
+import { requireWorkspace } from '../auth/require-workspace';
 import { SESSION_COOKIE } from '../context';
 import { procedure, publicProcedure, router } from '../trpc';
 
@@ -24,6 +25,14 @@ export const authRouter = router({
       regionCode: account.regionCode,
     };
   }),
+
+  /**
+   * May the signed-in account open this workspace page? The web app asks before it answers 403, so
+   * the refusal is decided and traced here (auth/require-workspace.ts).
+   */
+  workspace: publicProcedure()
+    .input(z.object({ workspace: z.enum(ROLES), page: z.string().startsWith('/').max(300) }))
+    .query(({ ctx, input }) => requireWorkspace(ctx, input)),
 
   login: publicProcedure()
     .input(z.object({ username: usernameSchema, password: loginPasswordSchema }))
