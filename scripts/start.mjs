@@ -26,7 +26,8 @@ function run(name, args, env) {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${name} stopped (${signal ?? code}); stopping the platform`);
+      // 78 (EX_CONFIG): the API has already said, in one line, which setting is wrong.
+      if (code !== 78) console.error(`${name} stopped (${signal ?? code}); stopping the platform`);
       stop(code ?? 1);
     }
   });

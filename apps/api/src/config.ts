@@ -119,7 +119,8 @@ export type ApiConfig = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`配置错误 / Configuration error:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // One line, so that a log collector keeps it whole.
+    super(`配置错误 / Configuration error: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { checkBoot } from './boot-check';
 import { ConfigError, loadConfig } from './config';
 import { startPlatform } from './platform';
 
@@ -14,6 +15,13 @@ try {
 }
 
 const log = pino({ level: config.logLevel, base: { service: 'ggzy-api' } });
+// A wrong address or credential: one line naming the setting, the full error only at debug level.
+const problem = await checkBoot(config);
+if (problem) {
+  log.debug({ err: problem.error, setting: problem.setting }, 'boot check failed');
+  process.stderr.write(`${problem.line}\n`);
+  process.exit(78); // EX_CONFIG
+}
 const platform = await startPlatform(config, log);
 log.info(
   { url: platform.url, database: config.database.kind, storage: config.storage.kind, origin: config.logOrigin },

@@ -61,3 +61,57 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     close: () => client.close(),
   };
 }
+
+/** Why a PostgreSQL server could not be used, as far as the boot check needs to tell. */
+export type DatabaseProbeFailure = 'unreachable' | 'login-refused' | 'database-missing' | 'other';
+
+export interface DatabaseProbeResult {
+  ok: boolean;
+  failure?: DatabaseProbeFailure;
+  error?: unknown;
+}
+
+/**
+ * Connects once with a short timeout and runs `select 1`, so a wrong DATABASE_URL is found at boot
+ * rather than by the first request. Never throws: the failure is classified and the error returned.
+ */
+export async function probeDatabase(url: string, options: { timeoutSeconds?: number } = {}): Promise<DatabaseProbeResult> {
+  const timeoutSeconds = options.timeoutSeconds ?? 5;
+  const client = postgres(url, {
+    max: 1,
+    connect_timeout: timeoutSeconds,
+    idle_timeout: 1,
+    onnotice: () => {},
+    connection: { application_name: 'ggzy-boot-check' },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  // The driver's connect_timeout covers the TCP connect; this covers a server that accepts and never answers.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutSeconds} s`), { code: 'ETIMEDOUT' })), timeoutSeconds * 1000);
+  });
+  try {
+    await Promise.race([client`select 1`, timeout]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, failure: classifyDatabaseError(error), error };
+  } finally {
+    clearTimeout(timer);
+    // Not awaited past a second: a connection stuck in connect must not hold the boot up.
+    await Promise.race([client.end({ timeout: 0 }).catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+}
+
+function classifyDatabaseError(error: unknown): DatabaseProbeFailure {
+  const code = (error as { code?: unknown } | null)?.code;
+  // SQLSTATE class 28 (invalid_authorization_specification, invalid_password): the server refused the login.
+  if (code === '28000' || code === '28P01') return 'login-refused';
+  if (code === '3D000') return 'database-missing';
+  // Node's socket errors and the driver's own connect timeout.
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED'].includes(code)
+  ) {
+    return 'unreachable';
+  }
+  return 'other';
+}

@@ -2,5 +2,5 @@ export type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoredObject } from 
 export { InvalidKeyError, ObjectExistsError, ObjectNotFoundError } from './errors';
 export { assertValidKey } from './key';
 export { createDiskStore } from './disk-store';
-export { createS3Store } from './s3-store';
-export type { S3StoreOptions } from './s3-store';
+export { createS3Store, probeS3 } from './s3-store';
+export type { S3ProbeFailure, S3ProbeResult, S3StoreOptions } from './s3-store';

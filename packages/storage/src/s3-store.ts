@@ -59,6 +59,50 @@ function clientFor(opts: S3StoreOptions): Client {
   });
 }
 
+/** Why an S3 service could not be used, as far as the boot check needs to tell. */
+export type S3ProbeFailure = 'unreachable' | 'credentials-refused' | 'bucket-missing' | 'other';
+
+export interface S3ProbeResult {
+  ok: boolean;
+  failure?: S3ProbeFailure;
+  error?: unknown;
+}
+
+const UNREACHABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE'];
+const CREDENTIAL_CODES = ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'AuthorizationHeaderMalformed'];
+
+/**
+ * One signed GET on the bucket (a listing of at most one key), with a short timeout, so that a
+ * wrong S3_* setting is found at boot. A GET rather than HEAD: a HEAD answer has no body, so it
+ * cannot say whether the key or the signature was refused. Never throws.
+ */
+export async function probeS3(opts: S3StoreOptions, options: { timeoutMs?: number } = {}): Promise<S3ProbeResult> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const client = clientFor(opts);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    });
+    const request = client
+      .makeRequestAsync({ method: 'GET', bucketName: opts.bucket, query: 'list-type=2&max-keys=1' }, '', [200], opts.region ?? '')
+      .then((response) => {
+        response.resume();
+      });
+    await Promise.race([request, timeout]);
+    return { ok: true };
+  } catch (error) {
+    const code = s3Code(error);
+    let failure: S3ProbeFailure = 'other';
+    if (code === 'NoSuchBucket') failure = 'bucket-missing';
+    else if (code && CREDENTIAL_CODES.includes(code)) failure = 'credentials-refused';
+    else if (code && UNREACHABLE_CODES.includes(code)) failure = 'unreachable';
+    return { ok: false, failure, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createS3Store(opts: S3StoreOptions): ObjectStore {
   const client = clientFor(opts);
   const { bucket } = opts;
