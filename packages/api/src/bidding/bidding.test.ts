@@ -3,7 +3,7 @@
  * upload interrupted and resumed, submit with a signed receipt, replay, replacement, withdrawal,
  * what other companies and the tenderer may see, and the refusals. Real database, real disk store.
  */
-import { bid, bidSubmission, bidUpload, eq, traceEntry, and, inArray, type Database } from '@ggzy/db';
+import { asc, bid, bidSubmission, bidUpload, eq, traceEntry, and, inArray, type Database } from '@ggzy/db';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -123,7 +123,7 @@ describe('sealed bids over HTTP: upload, submit, receipt, replace, withdraw', ()
     const stored = await p.services.store.getBytes(`bids/${section.id}/${uploadId}`);
     expect(Buffer.from(stored).equals(sealed.bytes)).toBe(true);
     await expect(p.services.store.put(`bids/${section.id}/${uploadId}`, new Uint8Array([1]))).rejects.toThrow();
-    const traced = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), inArray(traceEntry.action, ['bid.upload.create', 'bid.upload.complete'])));
+    const traced = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), inArray(traceEntry.action, ['bid.upload.create', 'bid.upload.complete']))).orderBy(asc(traceEntry.id));
     expect(traced.map((t) => [t.action, t.details.upload])).toEqual([
       ['bid.upload.create', uploadId],
       ['bid.upload.complete', uploadId],
@@ -240,7 +240,7 @@ describe('sealed bids over HTTP: upload, submit, receipt, replace, withdraw', ()
     expect(supervisor.data.map((b) => Number.isNaN(Date.parse(b.receivedAt)))).toEqual([false, false]);
     expect(await call('agency', 'tender.bidders', { sectionId: section.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await call('bidder1', 'tender.bidders', { sectionId: section.id })).toMatchObject({ ok: false, status: 403, error: { code: 'PERMISSION_DENIED' } });
-    const reads = await db.select().from(traceEntry).where(eq(traceEntry.action, 'bid.bidders.read'));
+    const reads = await db.select().from(traceEntry).where(eq(traceEntry.action, 'bid.bidders.read')).orderBy(asc(traceEntry.id));
     expect(reads.map((r) => r.actorName)).toEqual(['tenderer', 'centre', 'supervisor']);
   });
 
