@@ -132,7 +132,9 @@ export default function VerifyPage({ loaderData }: Route.ComponentProps) {
               <dl className="facts">
                 <div>
                   <dt>{t('verify.leafHash')}</dt>
-                  <dd className="mono hash">{result.verdict.leafHash}</dd>
+                  <dd className="mono hash" data-testid="leaf-hash">
+                    {result.verdict.leafHash}
+                  </dd>
                 </div>
                 <div>
                   <dt>{t('verify.proofLength')}</dt>
