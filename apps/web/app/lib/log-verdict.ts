@@ -48,14 +48,64 @@ export type LogVerdict =
   | ({ state: 'broken'; problems: LogProblem[] } & VerdictBase)
   | { state: 'error'; error: unknown };
 
-function buildKey(): string | undefined {
-  const key = import.meta.env.VITE_CHECKPOINT_KEY?.trim();
-  return key ? key : undefined;
+/** What the checks read from the platform: public status and proofs, and (the supervisor's) entries. */
+export interface LogEndpoint extends LogSource {
+  status(): Promise<{ verifierKey: string; origin: string; sequenced: number; checkpoint: { note: string } | null }>;
+  /** The consistency proof between the signed checkpoints of these sizes; null when either is not signed (any more). */
+  consistencyProof(size1: number, size2: number): Promise<string[] | null>;
 }
 
-export function loadRemembered(): RememberedLog | null {
+/** Where this browser keeps what it remembers (localStorage; the tests keep it in memory). */
+export interface LogMemory {
+  read(): string | null;
+  write(text: string): void;
+}
+
+export interface CheckDependencies {
+  endpoint: LogEndpoint;
+  memory: LogMemory;
+  /** A key pinned in the build, which wins over what was remembered. */
+  buildKey?: string | undefined;
+}
+
+const browserMemory: LogMemory = {
+  read: () => localStorage.getItem(STORAGE_KEY),
+  write: (text) => localStorage.setItem(STORAGE_KEY, text),
+};
+
+function browserEndpoint(): LogEndpoint {
+  const api = browserApi();
+  return {
+    status: () => api.log.status.query(),
+    async checkpoints() {
+      const notes: string[] = [];
+      for (let from = 0; ; ) {
+        const page = await api.log.checkpoints.query({ fromSize: from, limit: PAGE });
+        notes.push(...page.map((c) => c.note));
+        if (page.length < PAGE) return notes;
+        from = page.at(-1)!.size + 1;
+      }
+    },
+    entries: (fromSeq, limit) => api.log.entries.query({ fromSeq, limit: Math.min(limit, PAGE) }),
+    async consistencyProof(size1, size2) {
+      try {
+        return (await api.log.consistencyProof.query({ size1, size2 })).proof;
+      } catch (error) {
+        if (apiErrorOf(error)?.code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    },
+  };
+}
+
+function browserDependencies(): CheckDependencies {
+  const key = import.meta.env.VITE_CHECKPOINT_KEY?.trim();
+  return { endpoint: browserEndpoint(), memory: browserMemory, buildKey: key ? key : undefined };
+}
+
+export function loadRemembered(memory: LogMemory = browserMemory): RememberedLog | null {
   try {
-    const raw = localStorage.getItem(STORAGE_KEY);
+    const raw = memory.read();
     if (!raw) return null;
     const value = JSON.parse(raw) as Partial<RememberedLog>;
     if (typeof value.key !== 'string' || typeof value.origin !== 'string') return null;
@@ -73,13 +123,13 @@ export function loadRemembered(): RememberedLog | null {
   }
 }
 
-function saveRemembered(log: RememberedLog): void {
+function saveRemembered(memory: LogMemory, log: RememberedLog): void {
   try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(log));
+    memory.write(JSON.stringify(log));
   } catch {
     // Past the storage quota: keep the checkpoint, which detects a fork, without the prefixes that name its index.
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...log, leafPrefixes: '' }));
+      memory.write(JSON.stringify({ ...log, leafPrefixes: '' }));
     } catch {
       // Storage refused altogether (private mode): the verdict holds for this visit only.
     }
@@ -87,9 +137,9 @@ function saveRemembered(log: RememberedLog): void {
 }
 
 /** The pinned key: the build's, else the one remembered, else (first visit) the one the platform shows now. */
-function pinnedLog(status: { verifierKey: string; origin: string }): { log: RememberedLog; firstVisit: boolean } {
-  const stored = loadRemembered();
-  const fromBuild = buildKey();
+function pinnedLog(deps: CheckDependencies, status: { verifierKey: string; origin: string }): { log: RememberedLog; firstVisit: boolean } {
+  const stored = loadRemembered(deps.memory);
+  const fromBuild = deps.buildKey;
   if (stored && (!fromBuild || stored.key === fromBuild)) return { log: stored, firstVisit: false };
   const log: RememberedLog = {
     key: fromBuild ?? status.verifierKey,
@@ -100,7 +150,7 @@ function pinnedLog(status: { verifierKey: string; origin: string }): { log: Reme
     leafPrefixes: stored?.leafPrefixes ?? '',
   };
   // Trust on first use: the key is pinned now, whatever this check finds.
-  saveRemembered(log);
+  saveRemembered(deps.memory, log);
   return { log, firstVisit: !stored };
 }
 
@@ -108,10 +158,10 @@ function base(log: RememberedLog): VerdictBase {
   return { key: log.key, keySource: log.keySource, remembered: log.checkpoint ? { size: log.checkpoint.size, root: log.checkpoint.root } : null };
 }
 
-function remember(log: RememberedLog, size: number, root: string | null, leafHashes?: readonly string[]): void {
+function remember(memory: LogMemory, log: RememberedLog, size: number, root: string | null, leafHashes?: readonly string[]): void {
   if (root === null) return;
   const prefixes = leafHashes ? leafHashes.map((h) => h.slice(0, PREFIX)).join('') : log.leafPrefixes;
-  saveRemembered({ ...log, checkpoint: { size, root, verifiedAt: new Date().toISOString() }, leafPrefixes: prefixes });
+  saveRemembered(memory, { ...log, checkpoint: { size, root, verifiedAt: new Date().toISOString() }, leafPrefixes: prefixes });
 }
 
 /** The first index below `limit` whose leaf hash differs from the remembered prefix. */
@@ -124,23 +174,11 @@ export function firstDifference(prefixes: string, leafHashes: readonly string[],
 }
 
 /** The supervisor's check: every entry, every checkpoint, against the remembered checkpoint. */
-export async function checkWholeLog(): Promise<LogVerdict> {
+export async function checkWholeLog(deps: CheckDependencies = browserDependencies()): Promise<LogVerdict> {
   try {
-    const api = browserApi();
-    const status = await api.log.status.query();
-    const { log, firstVisit } = pinnedLog(status);
-    const source: LogSource = {
-      async checkpoints() {
-        const notes: string[] = [];
-        for (let from = 0; ; ) {
-          const page = await api.log.checkpoints.query({ fromSize: from, limit: PAGE });
-          notes.push(...page.map((c) => c.note));
-          if (page.length < PAGE) return notes;
-          from = page.at(-1)!.size + 1;
-        }
-      },
-      entries: (fromSeq, limit) => api.log.entries.query({ fromSeq, limit: Math.min(limit, PAGE) }),
-    };
+    const source = deps.endpoint;
+    const status = await source.status();
+    const { log, firstVisit } = pinnedLog(deps, status);
     const previous = log.checkpoint ? { size: log.checkpoint.size, root: log.checkpoint.root } : undefined;
     const report = await verifyLog(source, {
       key: parseVerifierKey(log.key),
@@ -150,7 +188,7 @@ export async function checkWholeLog(): Promise<LogVerdict> {
       ...(previous ? { previous } : {}),
     });
     if (report.ok) {
-      remember(log, report.size, report.root, report.leafHashes);
+      remember(deps.memory, log, report.size, report.root, report.leafHashes);
       return { state: 'intact', size: report.size, root: report.root, firstVisit, ...base(log) };
     }
     const problems: LogProblem[] = report.problems.map((problem) => {
@@ -167,11 +205,10 @@ export async function checkWholeLog(): Promise<LogVerdict> {
 }
 
 /** The public check: the latest checkpoint's signature, and a consistency proof from the remembered one. */
-export async function checkLatestCheckpoint(): Promise<LogVerdict> {
+export async function checkLatestCheckpoint(deps: CheckDependencies = browserDependencies()): Promise<LogVerdict> {
   try {
-    const api = browserApi();
-    const status = await api.log.status.query();
-    const { log, firstVisit } = pinnedLog(status);
+    const status = await deps.endpoint.status();
+    const { log, firstVisit } = pinnedLog(deps, status);
     const prev = log.checkpoint;
     const problems: LogProblem[] = [];
     const broken = (): LogVerdict => ({ state: 'broken', problems, ...base(log) });
@@ -199,20 +236,14 @@ export async function checkLatestCheckpoint(): Promise<LogVerdict> {
       } else if (latest.size === prev.size) {
         if (root !== prev.root) problems.push({ kind: 'fork', size: prev.size, message: 'another root at the remembered size' });
       } else {
-        let consistent: boolean;
-        try {
-          const proof = await api.log.consistencyProof.query({ size1: prev.size, size2: latest.size });
-          consistent = verifyConsistency(prev.size, latest.size, fromHex(prev.root), latest.root, proof.proof.map(fromHex));
-        } catch (error) {
-          // An honest log keeps every checkpoint it signed: none of the remembered size means it was taken back.
-          if (apiErrorOf(error)?.code !== 'NOT_FOUND') throw error;
-          consistent = false;
-        }
+        // An honest log keeps every checkpoint it signed: none of the remembered size means it was taken back.
+        const proof = await deps.endpoint.consistencyProof(prev.size, latest.size);
+        const consistent = proof !== null && verifyConsistency(prev.size, latest.size, fromHex(prev.root), latest.root, proof.map(fromHex));
         if (!consistent) problems.push({ kind: 'fork', size: prev.size, message: 'no consistency proof from the remembered checkpoint' });
       }
     }
     if (problems.length > 0) return broken();
-    remember(log, latest.size, root);
+    remember(deps.memory, log, latest.size, root);
     return { state: 'intact', size: latest.size, root, firstVisit, ...base(log) };
   } catch (error) {
     return { state: 'error', error };
