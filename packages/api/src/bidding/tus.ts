@@ -17,7 +17,7 @@ import { authorizeAccess } from '../authorize';
 import { CSRF_COOKIE, type ApiContext, type Services, type SessionAccount } from '../context';
 import { createContext, requestInfoOf, type HttpOptions } from '../http';
 import { HTTP_STATUS } from '../rest';
-import { assertUploadMayContinue, completeUpload, createUploadRecord, maxEnvelopeBytesOf, requireOwnUpload, tooLarge } from './uploads';
+import { assertUploadMayContinue, completeUpload, createUploadRecord, maxEnvelopeBytesOf, REFUSED_BEFORE_STORING, requireOwnUpload, tooLarge } from './uploads';
 
 export const UPLOAD_PATH = '/api/uploads';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -124,8 +124,10 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
       try {
         await completeUpload({ db: ctx.db, store: ctx.store, request: ctx.request, account, upload: row, stagedPath: upload.storage?.path ?? join(services.settings.uploadDir, upload.id) });
       } catch (error) {
-        // Complete only after the deadline: never stored, never counted; the staged bytes go.
-        if (isAppError(error) && error.details.reason === 'deadline-passed') await datastore.remove(upload.id).catch(() => {});
+        // Complete only after the deadline, or refused before storing (not an envelope for this
+        // section and bidder): never stored, never counted; the staged bytes go.
+        const reason = isAppError(error) ? String(error.details.reason) : '';
+        if (reason === 'deadline-passed' || REFUSED_BEFORE_STORING.has(reason)) await datastore.remove(upload.id).catch(() => {});
         throw error;
       }
       await datastore.remove(upload.id).catch((error: unknown) => options.onError?.(error, 'uploads: removing a staged file'));
