@@ -90,16 +90,23 @@ describe('an envelope belongs to its submitter and its section', () => {
   });
 
   it('refuses bidder B submitting bidder A’s envelope byte for byte, and flags it to the supervisor', async () => {
-    const sealed = await sealBid(await sealingInfo('bidder1'), Buffer.from(`bidder1 的投标报价 ${randomBytes(8).toString('hex')}`));
+    const sealed = await sealBid(await sealingInfo('bidder1'), Buffer.from(`bidder1 的投标报价 ${randomBytes(8).toString('hex')} ${'分项报价；'.repeat(2000)}`));
     const own = await upload('bidder1', sealed.bytes);
     expect(own.status).toBe(204);
     expect(await submit('bidder1', own.uploadId, sealed)).toMatchObject({ ok: true });
 
     const copy = await expectRefused('bidder3', sealed, 'duplicate-ciphertext');
+    // Sent in parts, the copy is refused as soon as its header has arrived (the same header as bidder1's).
+    const created = await tus('bidder3').create(section.id, sealed.bytes.length);
+    const part = await tus('bidder3').patch(created.url!, 0, sealed.bytes.subarray(0, 2000));
+    expect([part.status, part.body]).toEqual([204, '']);
+    const rest = await tus('bidder3').patch(created.url!, 2000, sealed.bytes.subarray(2000));
+    expect([rest.status, JSON.parse(rest.body).details]).toEqual([422, { reason: 'duplicate-ciphertext' }]);
+    const partCopy = uploadIdOf(created.url!);
+    expect((await filesUnder(p.services.settings.uploadDir)).filter((f) => f.includes(partCopy))).toEqual([]);
     const flags = await call<Array<{ action: string; details: Record<string, string> }>>('supervisor', 'log.search', { action: 'bid.collusion-signal' });
-    expect(flags.ok && flags.data.map((f) => f.details)).toEqual([
-      { reason: 'duplicate-ciphertext', upload: copy, organisation: orgs.get('bidder3'), sameAsUpload: own.uploadId, sameAsOrganisation: orgs.get('bidder1') },
-    ]);
+    const flag = (upload: string) => ({ reason: 'duplicate-ciphertext', upload, organisation: orgs.get('bidder3'), sameAsUpload: own.uploadId, sameAsOrganisation: orgs.get('bidder1') });
+    expect(flags.ok && flags.data.map((f) => f.details)).toEqual([flag(partCopy), flag(copy)]);
     // bidder1's bid stands; bidder3 has none.
     const [row] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from bid where section_id = ${section.id} and organisation_id = ${orgs.get('bidder3')!}`);
     expect(row!.n).toBe(0);

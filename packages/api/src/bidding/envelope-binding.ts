@@ -136,12 +136,15 @@ export function bindingRefusal(facts: HeaderFacts, world: BindingWorld): AppErro
   return ok ? null : bindingError('envelope-recipients', { custodians });
 }
 
-/** Another company's upload of exactly these bytes, if there is one (the first, by creation). */
-export async function otherCompanysUpload(db: Reader, ciphertextSha256: string, organisationId: string): Promise<{ id: string; organisationId: string } | null> {
+/**
+ * Another company's upload of exactly these bytes (by ciphertext digest) or with exactly this header
+ * (by header digest, for an upload still arriving), if there is one (the first, by creation).
+ */
+export async function otherCompanysUpload(db: Reader, sha256: string, organisationId: string, by: 'ciphertext' | 'header' = 'ciphertext'): Promise<{ id: string; organisationId: string } | null> {
   const [row] = await db
     .select({ id: bidUpload.id, organisationId: bidUpload.organisationId })
     .from(bidUpload)
-    .where(and(eq(bidUpload.ciphertextSha256, ciphertextSha256), ne(bidUpload.organisationId, organisationId)))
+    .where(and(eq(by === 'ciphertext' ? bidUpload.ciphertextSha256 : bidUpload.headerSha256, sha256), ne(bidUpload.organisationId, organisationId)))
     .orderBy(bidUpload.createdAt)
     .limit(1);
   return row ?? null;

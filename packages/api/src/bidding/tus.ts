@@ -17,7 +17,7 @@ import { authorizeAccess } from '../authorize';
 import { CSRF_COOKIE, type ApiContext, type Services, type SessionAccount } from '../context';
 import { createContext, requestInfoOf, type HttpOptions } from '../http';
 import { HTTP_STATUS } from '../rest';
-import { assertUploadMayContinue, completeUpload, createUploadRecord, maxEnvelopeBytesOf, REFUSED_BEFORE_STORING, requireOwnUpload, tooLarge } from './uploads';
+import { assertUploadMayContinue, checkArrivedHeader, completeUpload, createUploadRecord, maxEnvelopeBytesOf, REFUSED_BEFORE_STORING, requireOwnUpload, tooLarge } from './uploads';
 
 export const UPLOAD_PATH = '/api/uploads';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -175,11 +175,17 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
           res.end();
           return;
         }
-        if (method === 'PATCH') await assertUploadMayContinue(ctx.db, row);
+        if (method === 'PATCH') {
+          await assertUploadMayContinue(ctx.db, row);
+          // The first bytes already staged hold the header: not an envelope for this section and
+          // bidder, and nothing more is taken (the staged bytes go, in the catch below).
+          await checkArrivedHeader({ db: ctx.db, request: ctx.request, account, upload: row, stagedPath: join(services.settings.uploadDir, row.id) });
+        }
       }
       calls.set(req, { ctx, account });
     } catch (error) {
       if (!isAppError(error)) options.onError?.(error, UPLOAD_PATH);
+      if (uploadId && isAppError(error) && REFUSED_BEFORE_STORING.has(String(error.details.reason))) await datastore.remove(uploadId).catch(() => {});
       send(res, isAppError(error) ? error : fromTus(500, 'unexpected error'));
       return;
     }

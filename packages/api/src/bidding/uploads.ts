@@ -267,13 +267,16 @@ const sha256OfFile = async (path: string) => {
  * another company's upload. Null when it may be stored (or when the staged file is gone: a completion
  * that stopped after storing, whose header was checked before the store got a byte).
  */
-async function stagedHeaderRefusal(db: Database, upload: BidUploadRow, section: SectionRow, stagedPath: string): Promise<StagedRefusal | null> {
+async function stagedHeaderRefusal(db: Database, upload: BidUploadRow, section: SectionRow, stagedPath: string, options: { partial?: boolean } = {}): Promise<StagedRefusal | null> {
   let header: EnvelopeHeader;
+  let headerSha256: string;
   try {
-    header = (await readEnvelopeHeader(createReadStream(stagedPath, { highWaterMark: 64 * 1024 }))).header;
+    ({ header, headerSha256 } = await readEnvelopeHeader(createReadStream(stagedPath, { highWaterMark: 64 * 1024 })));
   } catch (error) {
     if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') return null;
     if (!(error instanceof EnvelopeError)) throw error;
+    // Part of an upload: too few bytes to judge yet (what has arrived agrees with the format so far).
+    if (options.partial && error.code === 'truncated') return null;
     const inspection = `${error.code}: ${error.detail}`;
     return { error: notAnEnvelope(inspection), inspection, header: null, copied: null };
   }
@@ -287,7 +290,11 @@ async function stagedHeaderRefusal(db: Database, upload: BidUploadRow, section: 
   if (reason === 'envelope-bidder') {
     // Another company's envelope: is it byte for byte one that company uploaded? (Hashed to compare
     // only; the digest is written nowhere.)
-    const copied = await otherCompanysUpload(db, await sha256OfFile(stagedPath), upload.organisationId);
+    // Part of an upload is compared by its header (random nonce prefix and wrapped keys: a header
+    // equal to a stored one is a copy of it), a complete one by all its bytes.
+    const copied = options.partial
+      ? await otherCompanysUpload(db, headerSha256, upload.organisationId, 'header')
+      : await otherCompanysUpload(db, await sha256OfFile(stagedPath), upload.organisationId);
     if (copied) return { error: bindingError('duplicate-ciphertext'), inspection: 'duplicate-ciphertext: the same bytes as another company’s upload', header, copied };
   }
   return { error: refusal, inspection: `${reason}: ${describe(facts, reason)}`, header, copied: null };
@@ -295,6 +302,19 @@ async function stagedHeaderRefusal(db: Database, upload: BidUploadRow, section: 
 
 const describe = (facts: HeaderFacts, reason: string) =>
   reason === 'envelope-section' ? `header names section ${facts.section ?? '(none)'}` : reason === 'envelope-bidder' ? `header names bidder ${facts.bidder ?? '(none)'}` : `header recipients ${facts.recipients.join(', ')}`;
+
+/**
+ * As the first bytes arrive (before each further PATCH of an upload): what is staged so far is held
+ * to the same header checks as at completion, once it holds the header, and an upload that is not an
+ * envelope for this section and bidder is refused there (recorded, traced, never stored).
+ */
+export async function checkArrivedHeader(options: { db: Database; request: RequestInfo; account: SessionAccount; upload: BidUploadRow; stagedPath: string }): Promise<void> {
+  if (options.upload.completedAt) return;
+  const section = await readSection(options.db, options.upload.sectionId);
+  if (!section) throw UPLOAD_NOT_FOUND;
+  const refused = await stagedHeaderRefusal(options.db, options.upload, section, options.stagedPath, { partial: true });
+  if (refused) await refuseUpload(options, refused);
+}
 
 /**
  * Records a refused upload as complete and refused, with what its header said (not secret) but no
