@@ -1,4 +1,4 @@
-import type { Database } from '@ggzy/db';
+import { sql, type Database } from '@ggzy/db';
 import { listSequencedEntries } from './entries';
 import { listCheckpoints } from './proofs';
 import type { LogSource } from './verify';
@@ -17,4 +17,37 @@ export function databaseLogSource(db: Database): LogSource {
     },
     entries: (fromSeq, limit) => listSequencedEntries(db, { fromSeq, limit }),
   };
+}
+
+/**
+ * The attack of issue 10 point 2, as the database owner (triggers off): empties the trace log and
+ * inserts its history again, edited (ids and times kept, as a careful forger would), unsequenced, so that the platform's own sequencer, key untouched,
+ * signs fresh checkpoints over it. `drop`: the seq of an entry left out; `blame`: an entry whose actor
+ * is replaced by another account's.
+ */
+export async function rewriteHistory(
+  db: Database,
+  edit: { drop?: number; blame?: { seq: number; actorName: string; actorId?: string | null } },
+): Promise<void> {
+  const drop = edit.drop ?? -1;
+  const blameSeq = edit.blame?.seq ?? -1;
+  const blameName = edit.blame?.actorName ?? null;
+  const blameId = edit.blame?.actorId ?? null;
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await tx.execute(sql`create temp table rewritten on commit drop as select * from trace_entry where seq is not null order by seq`);
+    await tx.execute(sql`delete from trace_checkpoint`);
+    await tx.execute(sql`delete from trace_node`);
+    await tx.execute(sql`delete from trace_entry where seq is not null`);
+    await tx.execute(sql`update trace_tree_head set size = 0, frontier = '[]'::jsonb where id = 1`);
+    await tx.execute(sql`
+      insert into trace_entry (id, at, actor_id, actor_name, organisation_id, role, action, outcome, target_type,
+                               target_id, request_id, ip, user_agent, digests, details)
+      overriding system value
+      select id, at,
+             case when seq = ${blameSeq} then ${blameId}::uuid else actor_id end,
+             case when seq = ${blameSeq} then ${blameName}::text else actor_name end,
+             organisation_id, role, action, outcome, target_type, target_id, request_id, ip, user_agent, digests, details
+        from rewritten where seq <> ${drop} order by seq`);
+  });
 }

@@ -22,6 +22,13 @@ export type ProblemKind =
   | 'duplicate'
   | 'altered'
   | 'root-mismatch'
+  /** A checkpoint signed by a key other than the pinned one. */
+  | 'wrong-key'
+  /** The log at the remembered size no longer has the remembered root. */
+  | 'fork'
+  /** Fewer sequenced entries are served than were remembered. */
+  | 'shrink'
+  /** The latest signed checkpoint is smaller than the remembered one. */
   | 'rollback';
 
 export interface Problem {
@@ -40,6 +47,16 @@ export interface VerifyReport {
   entriesChecked: number;
   checkpointsChecked: number;
   problems: Problem[];
+  /** With `collectLeafHashes`: the leaf hashes (hex) of [0, size), for a later run to name a fork's index. */
+  leafHashes?: string[];
+}
+
+/** What a verifier remembers of an earlier run. */
+export interface RememberedCheckpoint {
+  size: number;
+  root: string;
+  /** The leaf hashes (hex) of [0, size) as verified then; lets a fork be pinned to its first index. */
+  leafHashes?: readonly string[];
 }
 
 export interface VerifyOptions {
@@ -47,7 +64,9 @@ export interface VerifyOptions {
   origin?: string;
   pageSize?: number;
   /** A checkpoint this verifier saw before (for example on its last run): the log must extend it. */
-  previous?: { size: number; root: string };
+  previous?: RememberedCheckpoint;
+  /** Return the verified leaf hashes in the report (to remember them). */
+  collectLeafHashes?: boolean;
   /** Stop collecting after this many problems (the count of the rest is still reported). */
   maxProblems?: number;
 }
@@ -69,10 +88,13 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
       opened = openCheckpoint(note, options.key, options.origin);
     } catch (error) {
       const size = Number(note.split('\n')[1]);
+      const wrongKey = /no signature by key/.test((error as Error).message);
       report({
-        kind: 'checkpoint-signature',
+        kind: wrongKey ? 'wrong-key' : 'checkpoint-signature',
         ...(Number.isFinite(size) ? { index: size - 1 } : {}),
-        message: `checkpoint ${note.split('\n')[1] ?? '?'}: ${(error as Error).message}`,
+        message: wrongKey
+          ? `checkpoint ${note.split('\n')[1] ?? '?'} is signed by another key (${signerNames(note).join(', ') || 'none'}), not the pinned ${options.key.name}`
+          : `checkpoint ${note.split('\n')[1] ?? '?'}: ${(error as Error).message}`,
       });
       continue;
     }
@@ -114,25 +136,49 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
     }
   };
 
-  for (let from = 0; from < size; from += pageSize) {
-    const page = await source.entries(from, Math.min(pageSize, size - from));
+  // The remembered checkpoint is checked against a second tree over what the entries say now (their
+  // content, not the stored hashes), so a history rewritten and then re-signed by the platform's own
+  // sequencer still differs at the remembered size.
+  const prev = options.previous;
+  const witness = new CompactTree();
+  let witnessBroken = false;
+  let firstDifference: number | undefined;
+  const leafHashes: string[] | undefined = options.collectLeafHashes ? [] : undefined;
+  const fetchEnd = Math.max(size, prev?.size ?? 0);
+  let servedEnd = 0;
+
+  for (let from = 0; from < fetchEnd; from += pageSize) {
+    const page = await source.entries(from, Math.min(pageSize, fetchEnd - from));
     for (const entry of page) {
-      if (entry.seq >= size) break;
+      if (entry.seq >= fetchEnd) break;
       if (entry.seq < expected) {
         report({ kind: 'duplicate', index: entry.seq, message: `entry ${entry.seq} appears more than once or out of order` });
+        witnessBroken = true;
         continue;
       }
       if (entry.seq > expected) {
-        for (let missing = expected; missing < entry.seq; missing++) {
+        for (let missing = expected; missing < Math.min(entry.seq, size); missing++) {
           report({ kind: 'missing', index: missing, message: `entry ${missing} is missing (deleted)` });
         }
         treeBroken = true;
+        witnessBroken = true;
+        if (prev && firstDifference === undefined && expected < prev.size) firstDifference = expected;
         expected = entry.seq;
       }
-      entriesChecked++;
+      servedEnd = entry.seq + 1;
       const computed = leafHashOfEntry(entry);
+      const computedHex = toHex(computed);
+      if (prev && entry.seq < prev.size) {
+        if (!witnessBroken) witness.append(computed);
+        const remembered = prev.leafHashes?.[entry.seq];
+        if (firstDifference === undefined && remembered !== undefined && remembered !== computedHex) firstDifference = entry.seq;
+      }
+      leafHashes?.push(computedHex);
+      expected = entry.seq + 1;
+      if (entry.seq >= size) continue;
+      entriesChecked++;
       let leaf = computed;
-      if (entry.leafHash && entry.leafHash !== toHex(computed)) {
+      if (entry.leafHash && entry.leafHash !== computedHex) {
         report({
           kind: 'altered',
           index: entry.seq,
@@ -146,22 +192,41 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
         tree.append(leaf);
         checkRootsUpTo(tree.size);
       }
-      expected = entry.seq + 1;
     }
   }
   for (let missing = expected; missing < size; missing++) {
     report({ kind: 'missing', index: missing, message: `entry ${missing} is missing (deleted)` });
   }
 
-  // 3. The log must extend what this verifier saw before; it cannot shrink or fork.
-  if (options.previous) {
-    const prev = options.previous;
-    if (prev.size > size) {
-      report({ kind: 'rollback', message: `the log has ${size} entries but ${prev.size} were seen before` });
+  // 3. The log must extend what this verifier saw before: no fork, no shrink, no rollback.
+  if (prev) {
+    if (size < prev.size) {
+      report({
+        kind: 'rollback',
+        index: size,
+        message: `the latest signed checkpoint has size ${size}, older than the checkpoint of size ${prev.size} seen before`,
+      });
+    }
+    if (servedEnd < prev.size) {
+      report({
+        kind: 'shrink',
+        index: servedEnd,
+        message: `the log now ends at entry ${servedEnd}, but ${prev.size} entries were seen before: entries ${servedEnd}–${prev.size - 1} are gone`,
+      });
     } else {
       const same = bySize.get(prev.size);
-      if (same && toHex(same.root) !== prev.root) {
-        report({ kind: 'rollback', message: `the checkpoint of size ${prev.size} differs from the one seen before (fork)` });
+      const rootNow = witnessBroken || witness.size !== prev.size ? null : toHex(witness.root());
+      const signedOther = same !== undefined && toHex(same.root) !== prev.root;
+      if (signedOther || rootNow !== prev.root) {
+        const where = firstDifference !== undefined ? { index: firstDifference } : { range: [0, prev.size - 1] as [number, number] };
+        report({
+          kind: 'fork',
+          ...where,
+          message:
+            firstDifference !== undefined
+              ? `the log no longer extends the checkpoint of size ${prev.size} seen before: its history differs from entry ${firstDifference} on (fork)`
+              : `the log no longer extends the checkpoint of size ${prev.size} seen before: its first ${prev.size} entries produce another root (fork)`,
+        });
       }
     }
   }
@@ -175,5 +240,17 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
     entriesChecked,
     checkpointsChecked,
     problems,
+    ...(leafHashes ? { leafHashes: leafHashes.slice(0, size) } : {}),
   };
+}
+
+/** The key names a signed note carries signatures of. */
+function signerNames(note: string): string[] {
+  const split = note.indexOf('\n\n');
+  if (split < 0) return [];
+  return note
+    .slice(split + 2)
+    .split('\n')
+    .map((line) => /^\u2014 (\S+) /.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
 }
