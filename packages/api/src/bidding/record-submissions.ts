@@ -161,7 +161,7 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
           copied,
         );
         if (refusal) {
-          outcomes.push(refusal);
+          outcomes.push(markTraced(refusal));
           const reason = String(refusal.details.reason ?? 'upload-not-found');
           const details = { reason, upload: request.uploadId ?? '', ...(refusal.details.inspection ? { inspection: String(refusal.details.inspection) } : {}) };
           refusals.push({ actor: request.actor, event: { action: 'bid.submit', outcome: 'denied', targetType: 'section', targetId: sectionId, details } });

@@ -16,10 +16,19 @@ import { join } from 'node:path';
 import { authorizeAccess } from '../authorize';
 import { CSRF_COOKIE, type ApiContext, type Services, type SessionAccount } from '../context';
 import { createContext, requestInfoOf, type HttpOptions } from '../http';
+import { isTraced } from '../refusals';
 import { HTTP_STATUS } from '../rest';
 import { assertUploadMayContinue, checkArrivedHeader, completeUpload, createUploadRecord, maxEnvelopeBytesOf, REFUSED_BEFORE_STORING, requireOwnUpload, tooLarge } from './uploads';
 
 export const UPLOAD_PATH = '/api/uploads';
+
+/** Requests whose refusal the upload code traced itself (refusals.ts `markTraced`): not traced again. */
+const tracedAnswers = new WeakSet<object>();
+
+/** Whether the upload endpoint's refusal of this request is already in the trace log. */
+export function refusalAlreadyTraced(req: object): boolean {
+  return tracedAnswers.has(req);
+}
 const JSON_TYPE = 'application/json; charset=utf-8';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -133,7 +142,9 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
       await datastore.remove(upload.id).catch((error: unknown) => options.onError?.(error, 'uploads: removing a staged file'));
       return {};
     },
-    onResponseError(_req, error) {
+    onResponseError(req, error) {
+      const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+      if (node && isTraced(error)) tracedAnswers.add(node);
       if (isAppError(error)) {
         if (error.code === 'INTERNAL') options.onError?.(error, UPLOAD_PATH);
         return { status_code: HTTP_STATUS[error.code], body: refusalBody(error) };
@@ -185,6 +196,7 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
       calls.set(req, { ctx, account });
     } catch (error) {
       if (!isAppError(error)) options.onError?.(error, UPLOAD_PATH);
+      if (isTraced(error)) tracedAnswers.add(req);
       if (uploadId && isAppError(error) && REFUSED_BEFORE_STORING.has(String(error.details.reason))) await datastore.remove(uploadId).catch(() => {});
       send(res, isAppError(error) ? error : fromTus(500, 'unexpected error'));
       return;

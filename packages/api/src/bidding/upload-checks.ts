@@ -9,7 +9,7 @@
 import { AppError } from '@ggzy/domain';
 import type { SectionRow } from './bid-window';
 import { bindingError, bindingRefusal, isBindingReason, type BindingWorld } from './envelope-binding';
-import { UPLOAD_NOT_FOUND, wrongSuite, type BidUploadRow } from './uploads';
+import { uploadNotFound, wrongSuite, type BidUploadRow } from './uploads';
 
 export const refuse = (code: 'INVALID_INPUT' | 'RULE_VIOLATION' | 'CONFLICT', reason: string, zh: string, en: string, details: Record<string, string | number> = {}) =>
   new AppError(code, { zh, en }, { reason, ...details });
@@ -32,7 +32,7 @@ export function uploadRefusal(
   copied: { id: string; organisationId: string } | null,
 ): AppError | null {
   // Anyone else's upload is NOT_FOUND: its existence is not confirmed.
-  if (!upload || upload.accountId !== claim.accountId || upload.organisationId !== claim.organisationId) return UPLOAD_NOT_FOUND;
+  if (!upload || upload.accountId !== claim.accountId || upload.organisationId !== claim.organisationId) return uploadNotFound();
   if (upload.sectionId !== claim.sectionId) {
     return refuse('INVALID_INPUT', 'upload-section', '该上传不属于消息所载的标段', 'The upload belongs to another section than the message names');
   }

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { markTraced } from '../refusals';
 import { actorOf, type RequestInfo, type Services, type SessionAccount } from '../context';
 import { assertTakesBids, databaseClock, readSection, type SectionRow } from './bid-window';
 import { bindingError, bindingRefusal, bindingWorld, COLLUSION_SIGNAL_ACTION, headerFactsOf, otherCompanysUpload, type HeaderFacts } from './envelope-binding';
@@ -30,7 +31,8 @@ export const maxEnvelopeBytesOf = (settings: Services['settings']) => settings.m
 /** Where a completed upload's bytes live in the object store. */
 export const bidObjectKey = (sectionId: string, uploadId: string) => `bids/${sectionId}/${uploadId}`;
 
-export const UPLOAD_NOT_FOUND = new AppError('NOT_FOUND', { zh: '没有这个上传', en: 'No such upload' });
+/** A fresh error each time: a refusal may be marked as traced (refusals.ts), which must not stick to a shared instance. */
+export const uploadNotFound = () => new AppError('NOT_FOUND', { zh: '没有这个上传', en: 'No such upload' });
 
 export function tooLarge(maxBytes: number): AppError {
   const mib = Math.floor(maxBytes / 2 ** 20);
@@ -72,14 +74,14 @@ export async function createUploadRecord(
 /** The caller's own upload; anyone else's is NOT_FOUND (its existence is not confirmed). */
 export async function requireOwnUpload(db: Database, uploadId: string, account: SessionAccount): Promise<BidUploadRow> {
   const [row] = await db.select().from(bidUpload).where(eq(bidUpload.id, uploadId));
-  if (!row || row.accountId !== account.accountId || row.organisationId !== account.organisationId) throw UPLOAD_NOT_FOUND;
+  if (!row || row.accountId !== account.accountId || row.organisationId !== account.organisationId) throw uploadNotFound();
   return row;
 }
 
 /** Refuses to continue an upload once its section no longer takes bids (database clock). */
 export async function assertUploadMayContinue(db: Database, upload: BidUploadRow): Promise<void> {
   const row = await readSection(db, upload.sectionId);
-  if (!row) throw UPLOAD_NOT_FOUND;
+  if (!row) throw uploadNotFound();
   assertTakesBids(row, await databaseClock(db));
 }
 
@@ -146,7 +148,7 @@ async function inspectAndStore(store: ObjectStore, key: string, stagedPath: stri
 
 async function inspectStored(store: ObjectStore, key: string): Promise<StreamResult> {
   const info = await store.head(key);
-  if (!info) throw UPLOAD_NOT_FOUND;
+  if (!info) throw uploadNotFound();
   try {
     const inspection = await inspectEnvelope((await store.get(key)) as AsyncIterable<Uint8Array>, () => createHash('sha256'));
     return { stored: { key, size: info.size, sha256: info.sha256 ?? inspection.ciphertextSha256 }, inspection, refusal: null };
@@ -311,7 +313,7 @@ const describe = (facts: HeaderFacts, reason: string) =>
 export async function checkArrivedHeader(options: { db: Database; request: RequestInfo; account: SessionAccount; upload: BidUploadRow; stagedPath: string }): Promise<void> {
   if (options.upload.completedAt) return;
   const section = await readSection(options.db, options.upload.sectionId);
-  if (!section) throw UPLOAD_NOT_FOUND;
+  if (!section) throw uploadNotFound();
   const refused = await stagedHeaderRefusal(options.db, options.upload, section, options.stagedPath, { partial: true });
   if (refused) await refuseUpload(options, refused);
 }
@@ -357,5 +359,5 @@ async function refuseUpload(options: { db: Database; request: RequestInfo; accou
       });
     }
   });
-  throw refused.error;
+  throw markTraced(refused.error);
 }
