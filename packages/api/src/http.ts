@@ -8,7 +8,7 @@ import { CSRF_COOKIE, SESSION_COOKIE, type ApiContext, type RequestInfo, type Se
 import { resolveSession } from './auth/session';
 import { appRouter } from './router';
 import { handleRest, sendError } from './rest';
-import { createUploadHandler, UPLOAD_PATH } from './bidding/tus';
+import { createUploadHandler, refusalAlreadyTraced, UPLOAD_PATH } from './bidding/tus';
 import { assertNotRateLimited, ENVELOPE_REASONS, noteRefusal } from './refusals';
 
 /** A REST path with its ids replaced, as the trace names it (`/api/documents/:id`). */
@@ -136,7 +136,7 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     const status = res.statusCode;
     if (status < 400 || status >= 500 || req.method === 'OPTIONS') return;
     const error = refusalOfUploadAnswer(status, body);
-    if (typeof error.details.permission === 'string' || ENVELOPE_REASONS.has(String(error.details.reason))) return;
+    if (refusalAlreadyTraced(req) || typeof error.details.permission === 'string' || ENVELOPE_REASONS.has(String(error.details.reason))) return;
     // The trace entry carries the request id the endpoint answered with.
     const answered = res.getHeader('x-request-id');
     if (typeof answered === 'string') request.requestId = answered;

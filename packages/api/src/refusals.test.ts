@@ -93,7 +93,6 @@ describe('every refusal of a signed-in caller is in the trace log, with its reas
     const [firstSubmit] = await db.select().from(bidSubmission).where(eq(bidSubmission.id, submissionId));
 
     const plaintext = Buffer.from('投标文件正文（未加密）RECOGNISABLE-PLAINTEXT '.repeat(100));
-    const plainUpload = await tus('bidder2').upload(section.id, plaintext);
     const forOther = await sealedUpload('bidder2', other.id);
     const sm2Section = await announcedSection(db);
     const forSm2 = await sealedUpload('bidder2', sm2Section.id);
@@ -116,12 +115,24 @@ describe('every refusal of a signed-in caller is in the trace log, with its reas
       { name: "another account's certificate", user: 'bidder2', reason: 'not-yours', run: trpc('bidder2', 'bidding.submit', signed('bidder2', fresh, 'bidder1'), 'mutation') },
       { name: 'a message naming another company', user: 'bidder2', reason: 'wrong-organisation', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...fresh, organisationId: orgs.get('bidder1')! }), 'mutation') },
       { name: 'a replayed submit', user: 'bidder1', reason: 'replayed', run: trpc('bidder1', 'bidding.submit', { message: firstSubmit!.signedMessage, signature: Buffer.from(firstSubmit!.signature).toString('base64'), certificateId: firstSubmit!.certificateId }, 'mutation') },
-      { name: 'an unencrypted upload submitted', user: 'bidder2', reason: 'envelope-refused', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { uploadId: plainUpload, ciphertextSha256: createHash('sha256').update(plaintext).digest('hex'), envelopeBytes: plaintext.length }), 'mutation') },
-      { name: 'another digest than uploaded', user: 'bidder2', reason: 'digest-mismatch', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...fresh, ciphertextSha256: randomBytes(32).toString('hex') }), 'mutation') },
-      { name: 'another size than uploaded', user: 'bidder2', reason: 'size-mismatch', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...fresh, envelopeBytes: fresh.envelopeBytes + 1 }), 'mutation') },
-      { name: "another section's upload", user: 'bidder2', reason: 'upload-section', run: trpc('bidder2', 'bidding.submit', signed('bidder2', forOther), 'mutation') },
-      { name: 'an envelope of another suite', user: 'bidder2', reason: 'wrong-suite', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...forSm2, sectionId: sm2Section.id }), 'mutation') },
-      { name: "another company's upload named in a submit", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'bidding.submit', signed('bidder2', mine), 'mutation') },
+      {
+        // Refused as it arrives (docs/sealed-bids.md §4.1): never stored, its entry names the reason.
+        name: 'an unencrypted upload',
+        user: 'bidder2',
+        reason: 'envelope-refused',
+        action: 'bid.upload.complete',
+        run: async (requestId) => {
+          const client = tus('bidder2', requestId);
+          const created = await client.create(section.id, plaintext.length);
+          const sent = await client.patch(created.url!, 0, plaintext);
+          return { status: sent.status, reason: (JSON.parse(sent.body) as { details: { reason?: unknown } }).details.reason };
+        },
+      },
+      { name: 'another digest than uploaded', user: 'bidder2', reason: 'digest-mismatch', action: 'bid.submit', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...fresh, ciphertextSha256: randomBytes(32).toString('hex') }), 'mutation') },
+      { name: 'another size than uploaded', user: 'bidder2', reason: 'size-mismatch', action: 'bid.submit', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...fresh, envelopeBytes: fresh.envelopeBytes + 1 }), 'mutation') },
+      { name: "another section's upload", user: 'bidder2', reason: 'upload-section', action: 'bid.submit', run: trpc('bidder2', 'bidding.submit', signed('bidder2', forOther), 'mutation') },
+      { name: 'an envelope of another suite', user: 'bidder2', reason: 'wrong-suite', action: 'bid.submit', run: trpc('bidder2', 'bidding.submit', signed('bidder2', { ...forSm2, sectionId: sm2Section.id }), 'mutation') },
+      { name: "another company's upload named in a submit", user: 'bidder2', reason: 'upload-not-found', action: 'bid.submit', run: trpc('bidder2', 'bidding.submit', signed('bidder2', mine), 'mutation') },
       { name: "another company's receipt", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'bidding.receipt', { submissionId }, 'query') },
       { name: "another company's trace entry", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'bidding.traceEntry', { submissionId }, 'query') },
       { name: "another company's certificate revoked", user: 'bidder2', reason: 'not-found', run: trpc('bidder2', 'certificate.revoke', { id: certs.get('bidder1')!.certificateId, reason: '试图吊销他人证书' }, 'mutation') },

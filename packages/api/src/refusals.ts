@@ -19,7 +19,11 @@ import { actorOf, type ApiContext, type SessionAccount } from './context';
 /** Errors whose check wrote its own trace entry already (role check, late submit, web page, …). */
 const traced = new WeakSet<object>();
 
-/** Marks an error as traced where it was raised, so the generic refusal trace does not add a second entry. */
+/**
+ * Marks an error as traced where it was raised, so the generic refusal trace does not add a second
+ * entry. Only for an error made for this request: a shared instance (a module-level constant) would
+ * stay marked for every later request.
+ */
 export function markTraced<E extends object>(error: E): E {
   traced.add(error);
   return error;

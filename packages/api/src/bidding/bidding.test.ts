@@ -244,20 +244,26 @@ describe('sealed bids over HTTP: upload, submit, receipt, replace, withdraw', ()
     expect(reads.map((r) => r.actorName)).toEqual(['tenderer', 'centre', 'supervisor']);
   });
 
-  it('refuses an unencrypted or malformed upload at submit, with the reason the inspection found', async () => {
-    const cases: Array<[string, Buffer]> = [
-      ['malformed-header', randomBytes(5000)],
-      ['malformed-header', Buffer.from('%PDF-1.7\n投标文件正文（未加密）\n'.repeat(50))],
-    ];
-    const sealed = await sealBid(await sealingInfo('bidder1'), Buffer.from('将被截断的投标文件'));
-    cases.push(['truncated', sealed.bytes.subarray(0, sealed.bytes.length - 10)]);
-    for (const [reason, bytes] of cases) {
-      const uploadId = await tus('bidder1').upload(section.id, bytes);
+  it('refuses what is not an envelope as it is uploaded (never stored), and a truncated envelope at submit', async () => {
+    for (const bytes of [randomBytes(5000), Buffer.from('%PDF-1.7\n投标文件正文（未加密）\n'.repeat(50))]) {
+      const created = await tus('bidder1').create(section.id, bytes.length);
+      const sent = await tus('bidder1').patch(created.url!, 0, bytes);
+      expect([sent.status, JSON.parse(sent.body)]).toEqual([422, expect.objectContaining({ code: 'RULE_VIOLATION', details: { reason: 'envelope-refused', inspection: 'malformed-header' } })]);
+      const uploadId = uploadIdOf(created.url!);
       const [row] = await db.select().from(bidUpload).where(eq(bidUpload.id, uploadId));
-      expect(row!.inspectionError).toMatch(new RegExp(`^${reason}:`));
+      expect(row).toMatchObject({ ciphertextSha256: null, headerSha256: null, inspectionError: expect.stringMatching(/^malformed-header:/) });
+      expect(await p.services.store.head(`bids/${section.id}/${uploadId}`)).toBeNull();
       const refused = await call('bidder1', 'bidding.submit', sign('bidder1', { uploadId, ciphertextSha256: createHash('sha256').update(bytes).digest('hex'), envelopeBytes: bytes.length }), 'mutation');
-      expect(refused).toMatchObject({ ok: false, error: { code: 'RULE_VIOLATION', details: { reason: 'envelope-refused', inspection: reason } } });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'RULE_VIOLATION', details: { reason: 'envelope-refused', inspection: 'malformed-header' } } });
     }
+    // A well-bound header on a damaged body: stored (it is what the bidder sent), refused at submit.
+    const sealed = await sealBid(await sealingInfo('bidder1'), Buffer.from('将被截断的投标文件'));
+    const bytes = sealed.bytes.subarray(0, sealed.bytes.length - 10);
+    const uploadId = await tus('bidder1').upload(section.id, bytes);
+    const [row] = await db.select().from(bidUpload).where(eq(bidUpload.id, uploadId));
+    expect(row!.inspectionError).toMatch(/^truncated:/);
+    const refused = await call('bidder1', 'bidding.submit', sign('bidder1', { uploadId, ciphertextSha256: createHash('sha256').update(bytes).digest('hex'), envelopeBytes: bytes.length }), 'mutation');
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RULE_VIOLATION', details: { reason: 'envelope-refused', inspection: 'truncated' } } });
   });
 
   it('refuses uploads without a session, without CSRF, from a non-bidder, over the limit, for a draft, after the deadline; never serves one back', async () => {

@@ -8,12 +8,14 @@
  * checked on its own (a refusal of one changes nothing for the others).
  */
 import { appendTraces, type TraceActor, type TraceEvent } from '@ggzy/audit';
-import { and, bid, bidSubmission, bidUpload, eq, inArray, or, organisation, sql, type Database, type Transaction } from '@ggzy/db';
+import { and, bid, bidSubmission, bidUpload, certificate, eq, inArray, isNull, openingKey, or, organisation, sql, type Database, type Transaction } from '@ggzy/db';
 import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
 import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
 import type { ReceiptFacts } from './submissions';
 import { markTraced } from '../refusals';
+import { COLLUSION_SIGNAL_ACTION, type BindingWorld } from './envelope-binding';
+import { certificateAlgorithmOfSuite } from './sealing-info';
 import { uploadRefusal } from './upload-checks';
 import type { BidUploadRow } from './uploads';
 
@@ -76,18 +78,58 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
     const messages = requests.filter((r) => r.kind === 'withdraw').map((r) => r.message);
     // Each company's name and its bid in this section, in one reading.
     const companies = await tx
-      .select({ id: organisation.id, name: organisation.name, status: bid.status, submissionId: bid.submissionId })
+      .select({ id: organisation.id, name: organisation.name, creditCode: organisation.creditCode, status: bid.status, submissionId: bid.submissionId })
       .from(organisation)
       .leftJoin(bid, and(eq(bid.organisationId, organisation.id), eq(bid.sectionId, sectionId)))
       .where(inArray(organisation.id, organisations));
     const current = new Map<string, { status: 'submitted' | 'withdrawn'; submissionId: string }>();
+    const creditCodes = new Map<string, string>();
     for (const c of companies) {
       names.set(c.id, c.name);
+      creditCodes.set(c.id, c.creditCode ?? c.id);
       if (c.status && c.submissionId) current.set(c.id, { status: c.status, submissionId: c.submissionId });
     }
     const uploads = new Map<string, BidUploadRow>(
       uploadIds.length ? (await tx.select().from(bidUpload).where(inArray(bidUpload.id, uploadIds))).map((u) => [u.id, u]) : [],
     );
+    // What the envelope binding is checked against (envelope-binding.ts), read once for the batch:
+    // the submitters' own certificates of the suite's algorithm, the section's opening key, and
+    // other companies' uploads of the same bytes.
+    const submits = requests.filter((r) => r.kind === 'submit');
+    const accountIds = [...new Set(submits.map((r) => r.accountId))];
+    const keyIds = new Map<string, Set<string>>();
+    if (accountIds.length) {
+      const rows = await tx
+        .select({ accountId: certificate.accountId, organisationId: certificate.organisationId, keyId: certificate.keyId })
+        .from(certificate)
+        .where(and(inArray(certificate.accountId, accountIds), eq(certificate.algorithm, certificateAlgorithmOfSuite(section.envelopeSuite)), isNull(certificate.revokedAt)));
+      for (const row of rows) {
+        const k = `${row.accountId}/${row.organisationId}`;
+        if (!keyIds.has(k)) keyIds.set(k, new Set());
+        keyIds.get(k)!.add(row.keyId.toLowerCase());
+      }
+    }
+    const hasCustodians = section.openingMode === 'bidderAndCustodians';
+    const [opening] = hasCustodians && submits.length ? await tx.select({ keyId: openingKey.keyId }).from(openingKey).where(eq(openingKey.sectionId, sectionId)) : [];
+    const worldOf = (r: SubmissionRequest): BindingWorld => ({
+      sectionCode: section.code,
+      bidder: creditCodes.get(r.organisationId) ?? r.organisationId,
+      bidderKeyIds: keyIds.get(`${r.accountId}/${r.organisationId}`) ?? new Set(),
+      openingKeyId: opening?.keyId.toLowerCase() ?? null,
+      hasCustodians,
+    });
+    const digests = [...new Set([...uploads.values()].flatMap((u) => (u.ciphertextSha256 && !u.inspectionError ? [u.ciphertextSha256] : [])))];
+    const sameBytes = digests.length
+      ? await tx
+          .select({ id: bidUpload.id, organisationId: bidUpload.organisationId, ciphertextSha256: bidUpload.ciphertextSha256 })
+          .from(bidUpload)
+          .where(inArray(bidUpload.ciphertextSha256, digests))
+          .orderBy(bidUpload.createdAt)
+      : [];
+    const copyOf = (upload: BidUploadRow | undefined, organisationId: string) =>
+      (upload && sameBytes.find((u) => u.ciphertextSha256 === upload.ciphertextSha256 && u.organisationId !== organisationId)) || null;
+    // Each refusal of check 4 is evidence: traced in this transaction with its reason (no digest).
+    const refusals: Array<{ actor: TraceActor; event: TraceEvent }> = [];
     const matching = [...(uploadIds.length ? [inArray(bidSubmission.uploadId, uploadIds)] : []), ...(messages.length ? [inArray(bidSubmission.signedMessage, messages)] : [])];
     const known: Known[] = matching.length
       ? await tx
@@ -109,13 +151,32 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
     const fresh: Array<{ request: SubmissionRequest; submission: Known; replaces: string | null }> = [];
     for (const request of requests) {
       if (request.kind === 'submit') {
+        const upload = uploads.get(request.uploadId ?? '');
+        const copied = copyOf(upload, request.organisationId);
         const refusal = uploadRefusal(
-          uploads.get(request.uploadId ?? ''),
+          upload,
           { accountId: request.accountId, organisationId: request.organisationId, sectionId, ciphertextSha256: request.ciphertextSha256 ?? '', envelopeBytes: request.envelopeBytes ?? -1 },
           section,
+          worldOf(request),
+          copied,
         );
         if (refusal) {
-          outcomes.push(refusal);
+          outcomes.push(markTraced(refusal));
+          const reason = String(refusal.details.reason ?? 'upload-not-found');
+          const details = { reason, upload: request.uploadId ?? '', ...(refusal.details.inspection ? { inspection: String(refusal.details.inspection) } : {}) };
+          refusals.push({ actor: request.actor, event: { action: 'bid.submit', outcome: 'denied', targetType: 'section', targetId: sectionId, details } });
+          if (reason === 'duplicate-ciphertext' && copied && upload?.inspectionError === null) {
+            refusals.push({
+              actor: request.actor,
+              event: {
+                action: COLLUSION_SIGNAL_ACTION,
+                outcome: 'denied',
+                targetType: 'section',
+                targetId: sectionId,
+                details: { reason, upload: upload.id, organisation: request.organisationId, sameAsUpload: copied.id, sameAsOrganisation: copied.organisationId },
+              },
+            });
+          }
           continue;
         }
       }
@@ -160,6 +221,7 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
       known.push(submission);
       outcomes.push(submission);
     }
+    if (refusals.length) await appendTraces(tx, refusals);
     if (fresh.length === 0) return;
 
     const traceIds = await appendTraces(

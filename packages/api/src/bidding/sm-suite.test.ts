@@ -8,7 +8,7 @@ import { createKeyPairAndCsr, envelopeRecipientFromSpki, openEnvelopeToBytes, se
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, enrolTestCertificate, type TestPlatform } from '../testing';
-import { announcedSection, signInOverHttp, sealBid, signedSubmit, startTestServer, trpcCall, TusClient, type SealingInfoLike } from './test-support';
+import { announcedSection, signInOverHttp, sealBid, signedSubmit, startTestServer, trpcCall, TusClient, uploadIdOf, type SealingInfoLike } from './test-support';
 
 const PLAINTEXT = new TextEncoder().encode(`国密投标文件：投标报价 玖佰捌拾柒万陆仟伍佰肆拾叁元整 ${'技术标。'.repeat(50_000)}`);
 
@@ -88,7 +88,7 @@ describe('the GM/T suite (SM2 + SM4 + SM3) through the API', () => {
     expect(Buffer.from(opened.plaintext).equals(Buffer.from(PLAINTEXT))).toBe(true);
   });
 
-  it('refuses an envelope of the RSA suite for the SM2 section at submit, naming the suite', async () => {
+  it('refuses an envelope of the RSA suite for the SM2 section as it is uploaded, naming the suite, and at submit', async () => {
     const rsa = await enrolTestCertificate(p.services, 'bidder2');
     const other = await signInOverHttp(api.base, 'bidder2');
     const who = await trpcCall<{ organisationId: string }>(api.base, other, 'auth.me', undefined, 'query');
@@ -97,7 +97,11 @@ describe('the GM/T suite (SM2 + SM4 + SM3) through the API', () => {
     const { X509Certificate } = await import('node:crypto');
     const spki = new X509Certificate(cert!.pem).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     const sealed = await sealBid({ suite: 'rsa-oaep-sha256/aes-256-gcm-stream', recipients: [{ role: 'bidder', publicKeySpki: spki }], metadata: { section: section.code } }, PLAINTEXT);
-    const uploadId = await new TusClient(api.base, other).upload(section.id, sealed.bytes);
+    const client = new TusClient(api.base, other);
+    const created = await client.create(section.id, sealed.bytes.length);
+    const sent = await client.patch(created.url!, 0, sealed.bytes);
+    expect([sent.status, JSON.parse(sent.body)]).toEqual([422, expect.objectContaining({ code: 'RULE_VIOLATION', details: { reason: 'wrong-suite', suite: 'rsa-oaep-sha256/aes-256-gcm-stream' } })]);
+    const uploadId = uploadIdOf(created.url!);
     const refused = await trpcCall(
       api.base,
       other,

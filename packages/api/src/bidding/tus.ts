@@ -16,10 +16,19 @@ import { join } from 'node:path';
 import { authorizeAccess } from '../authorize';
 import { CSRF_COOKIE, type ApiContext, type Services, type SessionAccount } from '../context';
 import { createContext, requestInfoOf, type HttpOptions } from '../http';
+import { isTraced } from '../refusals';
 import { HTTP_STATUS } from '../rest';
-import { assertUploadMayContinue, completeUpload, createUploadRecord, maxEnvelopeBytesOf, requireOwnUpload, tooLarge } from './uploads';
+import { assertUploadMayContinue, checkArrivedHeader, completeUpload, createUploadRecord, maxEnvelopeBytesOf, REFUSED_BEFORE_STORING, requireOwnUpload, tooLarge } from './uploads';
 
 export const UPLOAD_PATH = '/api/uploads';
+
+/** Requests whose refusal the upload code traced itself (refusals.ts `markTraced`): not traced again. */
+const tracedAnswers = new WeakSet<object>();
+
+/** Whether the upload endpoint's refusal of this request is already in the trace log. */
+export function refusalAlreadyTraced(req: object): boolean {
+  return tracedAnswers.has(req);
+}
 const JSON_TYPE = 'application/json; charset=utf-8';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -124,14 +133,18 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
       try {
         await completeUpload({ db: ctx.db, store: ctx.store, request: ctx.request, account, upload: row, stagedPath: upload.storage?.path ?? join(services.settings.uploadDir, upload.id) });
       } catch (error) {
-        // Complete only after the deadline: never stored, never counted; the staged bytes go.
-        if (isAppError(error) && error.details.reason === 'deadline-passed') await datastore.remove(upload.id).catch(() => {});
+        // Complete only after the deadline, or refused before storing (not an envelope for this
+        // section and bidder): never stored, never counted; the staged bytes go.
+        const reason = isAppError(error) ? String(error.details.reason) : '';
+        if (reason === 'deadline-passed' || REFUSED_BEFORE_STORING.has(reason)) await datastore.remove(upload.id).catch(() => {});
         throw error;
       }
       await datastore.remove(upload.id).catch((error: unknown) => options.onError?.(error, 'uploads: removing a staged file'));
       return {};
     },
-    onResponseError(_req, error) {
+    onResponseError(req, error) {
+      const node = (req as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+      if (node && isTraced(error)) tracedAnswers.add(node);
       if (isAppError(error)) {
         if (error.code === 'INTERNAL') options.onError?.(error, UPLOAD_PATH);
         return { status_code: HTTP_STATUS[error.code], body: refusalBody(error) };
@@ -173,11 +186,18 @@ export function createUploadHandler(services: Services, options: HttpOptions) {
           res.end();
           return;
         }
-        if (method === 'PATCH') await assertUploadMayContinue(ctx.db, row);
+        if (method === 'PATCH') {
+          await assertUploadMayContinue(ctx.db, row);
+          // The first bytes already staged hold the header: not an envelope for this section and
+          // bidder, and nothing more is taken (the staged bytes go, in the catch below).
+          await checkArrivedHeader({ db: ctx.db, request: ctx.request, account, upload: row, stagedPath: join(services.settings.uploadDir, row.id) });
+        }
       }
       calls.set(req, { ctx, account });
     } catch (error) {
       if (!isAppError(error)) options.onError?.(error, UPLOAD_PATH);
+      if (isTraced(error)) tracedAnswers.add(req);
+      if (uploadId && isAppError(error) && REFUSED_BEFORE_STORING.has(String(error.details.reason))) await datastore.remove(uploadId).catch(() => {});
       send(res, isAppError(error) ? error : fromTus(500, 'unexpected error'));
       return;
     }

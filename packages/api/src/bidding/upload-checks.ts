@@ -1,12 +1,15 @@
 /**
  * Check 4 of docs/sealed-bids.md §5, pure: the upload a submit names is the caller's, for the
- * message's section, complete, a well-formed envelope of the section's suite, and exactly the bytes
- * the bidder signed. Run inside the section's transaction on rows read there (record-submissions.ts),
- * each refusal with its own reason, in this order.
+ * message's section, complete, a well-formed envelope of the section's suite, exactly the bytes
+ * the bidder signed, bound by its header to this section, this bidder and the prescribed recipients
+ * (checked again on what bid_upload recorded of the header: envelope-binding.ts), and no copy of
+ * another company's upload. Run inside the section's transaction on rows read there
+ * (record-submissions.ts), each refusal with its own reason, in this order.
  */
 import { AppError } from '@ggzy/domain';
 import type { SectionRow } from './bid-window';
-import { UPLOAD_NOT_FOUND, type BidUploadRow } from './uploads';
+import { bindingError, bindingRefusal, isBindingReason, type BindingWorld } from './envelope-binding';
+import { uploadNotFound, wrongSuite, type BidUploadRow } from './uploads';
 
 export const refuse = (code: 'INVALID_INPUT' | 'RULE_VIOLATION' | 'CONFLICT', reason: string, zh: string, en: string, details: Record<string, string | number> = {}) =>
   new AppError(code, { zh, en }, { reason, ...details });
@@ -20,15 +23,36 @@ export interface UploadClaim {
 }
 
 /** Why the upload cannot be submitted as claimed, or null when it can. */
-export function uploadRefusal(upload: BidUploadRow | undefined, claim: UploadClaim, section: Pick<SectionRow, 'envelopeSuite'>): AppError | null {
+export function uploadRefusal(
+  upload: BidUploadRow | undefined,
+  claim: UploadClaim,
+  section: Pick<SectionRow, 'envelopeSuite' | 'code'>,
+  world: BindingWorld,
+  /** Another company's upload with the same ciphertext digest, if any. */
+  copied: { id: string; organisationId: string } | null,
+): AppError | null {
   // Anyone else's upload is NOT_FOUND: its existence is not confirmed.
-  if (!upload || upload.accountId !== claim.accountId || upload.organisationId !== claim.organisationId) return UPLOAD_NOT_FOUND;
+  if (!upload || upload.accountId !== claim.accountId || upload.organisationId !== claim.organisationId) return uploadNotFound();
   if (upload.sectionId !== claim.sectionId) {
     return refuse('INVALID_INPUT', 'upload-section', '该上传不属于消息所载的标段', 'The upload belongs to another section than the message names');
   }
   if (!upload.completedAt) return refuse('CONFLICT', 'upload-incomplete', '投标文件尚未上传完成，请完成上传后再提交', 'The upload is not complete; finish it before submitting');
   if (upload.inspectionError) {
     const code = upload.inspectionError.split(':')[0]!;
+    // Refused when it completed, before it was stored: the same reason again.
+    if (code === 'wrong-suite') return wrongSuite(section.envelopeSuite, upload.suite ?? '');
+    if (isBindingReason(code)) {
+      return bindingError(
+        code,
+        code === 'envelope-section'
+          ? { header: upload.headerSection ?? '', expected: section.code }
+          : code === 'envelope-bidder'
+            ? { header: upload.headerBidder ?? '' }
+            : code === 'envelope-recipients'
+              ? { custodians: world.hasCustodians ? 'yes' : 'no' }
+              : {},
+      );
+    }
     return refuse(
       'RULE_VIOLATION',
       'envelope-refused',
@@ -43,8 +67,9 @@ export function uploadRefusal(upload: BidUploadRow | undefined, claim: UploadCla
   if (upload.length !== claim.envelopeBytes) {
     return refuse('INVALID_INPUT', 'size-mismatch', '消息中的文件大小与上传的文件不一致', 'The size in the message does not match the uploaded file', { uploaded: upload.length });
   }
-  if (upload.suite !== section.envelopeSuite) {
-    return refuse('RULE_VIOLATION', 'wrong-suite', `投标文件的加密算法套件与招标要求（${section.envelopeSuite}）不符`, `The bid is sealed with another suite than the tender requires (${section.envelopeSuite})`, { suite: upload.suite ?? '' });
-  }
+  if (upload.suite !== section.envelopeSuite) return wrongSuite(section.envelopeSuite, upload.suite ?? '');
+  const binding = bindingRefusal({ section: upload.headerSection, bidder: upload.headerBidder, recipients: upload.recipientKeyIds ?? [] }, world);
+  if (binding) return binding;
+  if (copied) return bindingError('duplicate-ciphertext');
   return null;
 }

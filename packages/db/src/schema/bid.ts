@@ -72,10 +72,18 @@ export const bidUpload = pgTable(
     ciphertextSha256: text('ciphertext_sha256'),
     headerSha256: text('header_sha256'),
     suite: text('suite'),
-    /** Why the envelope was refused (inspectEnvelope's code and message), if it was. */
+    /** Why the envelope was refused (inspectEnvelope's code and message, or a binding reason), if it was. */
     inspectionError: text('inspection_error'),
+    /**
+     * What the envelope's header says it is (docs/envelope.md §2.3, not secret): the section code and
+     * bidder credit code of its metadata, and its recipients as `role:keyId` (key id hex). Recorded
+     * whenever the header could be read, refused or not; checked again at submit and at the opening.
+     */
+    headerSection: text('header_section'),
+    headerBidder: text('header_bidder'),
+    recipientKeyIds: text('recipient_key_ids').array(),
   },
-  (t) => [index('bid_upload_section_org_idx').on(t.sectionId, t.organisationId)],
+  (t) => [index('bid_upload_section_org_idx').on(t.sectionId, t.organisationId), index('bid_upload_ciphertext_idx').on(t.ciphertextSha256)],
 );
 
 export const bidSubmissionKind = pgEnum('bid_submission_kind', ['submit', 'withdraw']);
