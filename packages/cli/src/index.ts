@@ -2,4 +2,4 @@ export { verifyRemoteLog, formatReport, exitCodeOf, EXIT, type VerifyLogOptions,
 export { connect, logSource } from './http-source';
 export { openSession, signIn, type Session } from './session';
 export { buildSubmitMessage, buildWithdrawMessage, SUBMIT_CONTEXT, WITHDRAW_CONTEXT } from './submit';
-export { receiptSigningBytes, verifyReceiptSignature, verifyReceiptInLog, entryProblems } from './receipt';
+export { receiptSigningBytes, verifyReceiptSignature, verifyReceiptInclusion, verifyReceiptInLog, entryProblems } from './receipt';
