@@ -1,11 +1,11 @@
 /** `ggzy verify-log` (packages/cli) against this API server, started for real. */
-import { sequenceAll } from '@ggzy/audit';
+import { createCheckpointSigner, sequenceAll } from '@ggzy/audit';
 import { rewriteHistory, truncateHistory } from '@ggzy/audit/testing';
 import { connect, formatReport, verifyRemoteLog } from '@ggzy/cli';
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -147,6 +147,19 @@ describe('ggzy verify-log against a running platform', () => {
       await sequenceNow();
       const healed = await ggzy('verify-log', '--url', platform.url, '--state', state);
       expect(healed, healed.stdout).toMatchObject({ code: 0, stdout: expect.stringContaining('延续上次核验的检查点') });
+    });
+
+    it('names checkpoints signed by another key than the one pinned in the state, and exits 4', async () => {
+      const { state } = await remember('wrong-key');
+      // As if the state had been made against another platform key (or the platform's key was swapped).
+      const other = createCheckpointSigner({ origin: platform.services.signer.origin, seed: new Uint8Array(32).fill(42) });
+      const pinned = JSON.parse(await readFile(state, 'utf8')) as { key: string };
+      await writeFile(state, JSON.stringify({ ...pinned, key: other.verifierKey }));
+      const run = await ggzy('verify-log', '--url', platform.url, '--state', state);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain('平台公布的验证密钥与所信任的不同');
+      expect(run.stdout).toMatch(/\[wrong-key\] entry \d+: 检查点由另一把密钥签名/);
+      expect(run.stdout).not.toContain('✓ 追溯日志完整');
     });
 
     it('names a shrink when entries were deleted from the end with their checkpoints', async () => {
