@@ -6,3 +6,10 @@ declare module 'react-router' {
     clientAddress?: string;
   }
 }
+
+declare global {
+  interface ImportMetaEnv {
+    /** The trace log's checkpoint verifier key `<name>+<hash>+<key>`, pinned at build time (else on the first visit). */
+    readonly VITE_CHECKPOINT_KEY?: string;
+  }
+}

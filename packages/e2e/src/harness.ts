@@ -4,6 +4,7 @@
  * it, as child processes on free ports, plus a headless Chromium. Everything is torn down in
  * afterAll; the children's output is shown only when something failed.
  */
+import { openDatabase, sql, type Database } from '@ggzy/db';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -46,6 +47,13 @@ export interface Platform {
   browser: Browser;
   /** A fresh browser profile (cookies and all), closed with the platform. */
   newPage(): Promise<Page>;
+  /**
+   * Runs `work` on the platform's database as its owner would, past the API. On PostgreSQL the
+   * platform keeps running (the sequencer's head row is held meanwhile, so it waits); embedded PGlite
+   * admits one process, so the API is stopped, the work done, and the API started again on the same
+   * data (keys untouched) and port.
+   */
+  asDatabaseOwner<T>(work: (db: Database) => Promise<T>): Promise<T>;
 }
 
 function freePort(): Promise<number> {
@@ -218,7 +226,8 @@ export function usePlatform(): Platform {
       platform.apiUrl = `http://127.0.0.1:${apiPort}`;
       platform.webUrl = `http://127.0.0.1:${webPort}`;
 
-      children.push(startChild('api', ['--import', 'tsx', 'apps/api/src/main.ts'], apiEnv));
+      const startApi = () => startChild('api', ['--import', 'tsx', 'apps/api/src/main.ts'], apiEnv);
+      children.push(startApi());
       children.push(
         startChild('web', ['apps/web/server.mjs'], {
           API_URL: platform.apiUrl,
@@ -230,6 +239,32 @@ export function usePlatform(): Platform {
         }),
       );
       await waitForHealth(`${platform.webUrl}/api/health`, children, 150_000);
+
+      platform.asDatabaseOwner = async <T>(work: (db: Database) => Promise<T>): Promise<T> => {
+        if (apiEnv.DATABASE_URL) {
+          const handle = await openDatabase({ url: apiEnv.DATABASE_URL, max: 1 });
+          try {
+            return await handle.db.transaction(async (tx) => {
+              await tx.execute(sql`select 1 from trace_tree_head where id = 1 for update`);
+              return work(tx as unknown as Database);
+            });
+          } finally {
+            await handle.close();
+          }
+        }
+        const index = children.findIndex((c) => c.name === 'api');
+        await stopChild(children[index]!);
+        let result: T;
+        const handle = await openDatabase({ dataDir: join(dataDir, 'pglite') });
+        try {
+          result = await work(handle.db);
+        } finally {
+          await handle.close();
+        }
+        children[index] = startApi();
+        await waitForHealth(`${platform.webUrl}/api/health`, children, 150_000);
+        return result;
+      };
 
       platform.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       platform.newPage = async () => {

@@ -13,6 +13,14 @@ export function useFailureText() {
         return i18n.t('verify.reason.proof');
       case 'size':
         return i18n.t('verify.reason.size');
+      case 'log':
+        return i18n.t('verify.reason.log');
+      case 'outside':
+        return i18n.t('verify.reason.outside', { size: verdict.size });
+      case 'gone':
+        return i18n.t('verify.reason.gone', { index: verdict.index });
+      case 'checkpoint':
+        return i18n.t('verify.reason.checkpoint');
       case 'signature':
         return i18n.t('verify.reason.signature', { detail: verdict.detail });
       case 'api':

@@ -71,4 +71,12 @@ describe('verifying a trace-log entry in the browser', () => {
     const evidence = evidenceFor(log, 0);
     expect(checkInclusion({ ...evidence, checkpoint: { ...evidence.checkpoint, size: 4 } }, log[0])).toMatchObject({ ok: false, reason: 'size' });
   });
+
+  test('a checkpoint that does not carry the root the whole log was verified at is refused', () => {
+    const evidence = evidenceFor(log, 1);
+    const verifiedRoot = toHex(rootOfLeafHashes(log.map(leafHashOfEntry)));
+    expect(checkInclusion({ ...evidence, expectedRoot: verifiedRoot }, log[1])).toMatchObject({ ok: true });
+    const forked = [log[0]!, log[1]!, entry(2, { actorName: 'someone else' }), log[3]!, log[4]!];
+    expect(checkInclusion({ ...evidenceFor(forked, 1), expectedRoot: verifiedRoot }, log[1])).toMatchObject({ ok: false, reason: 'checkpoint' });
+  });
 });

@@ -1,10 +1,15 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { Route } from './+types/verify';
+import { LogVerdictBanner, useLogVerdict } from '../components/log-verdict';
 import { useFailureText } from '../components/verdict';
 import { useI18n } from '../i18n/i18n';
 import { serverApi } from '../lib/api.server';
 import { formatTime } from '../lib/time';
+import { checkLatestCheckpoint } from '../lib/log-verdict';
 import { verifyEntry, type Verdict } from '../lib/verify-entry';
+
+const LEAF_HASH = /^[0-9a-fA-F]{64}$/;
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   try {
@@ -19,21 +24,50 @@ export default function VerifyPage({ loaderData }: Route.ComponentProps) {
   const { t } = useI18n();
   const failureText = useFailureText();
   const { status } = loaderData;
-  const [index, setIndex] = useState('');
+  const [params] = useSearchParams();
+  const [index, setIndex] = useState(params.get('index') ?? '');
+  const [leaf, setLeaf] = useState(params.get('leaf') ?? '');
   const [result, setResult] = useState<{ index: number; verdict: Verdict } | 'running' | null>(null);
+  // The whole log against the checkpoint this browser remembers: an entry is only ✓ under it.
+  const log = useLogVerdict(checkLatestCheckpoint);
 
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const n = Number(index);
-    if (!Number.isSafeInteger(n) || n < 0) return;
+  async function check(indexText: string, leafText: string) {
+    const n = Number(indexText);
+    if (indexText.trim() === '' || !Number.isSafeInteger(n) || n < 0) return;
+    const leafHash = leafText.trim();
+    if (leafHash !== '' && !LEAF_HASH.test(leafHash)) return;
     setResult('running');
-    setResult({ index: n, verdict: await verifyEntry(n) });
+    const overall = await log.current();
+    setResult({ index: n, verdict: await verifyEntry(overall, n, leafHash ? { leafHash } : {}) });
   }
+
+  function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    void check(index, leaf);
+  }
+
+  // A receipt's link (/verify?index=…&leaf=…) checks at once.
+  const autoRan = useRef(false);
+  useEffect(() => {
+    if (autoRan.current || !params.get('index')) return;
+    autoRan.current = true;
+    void check(params.get('index') ?? '', params.get('leaf') ?? '');
+  }, []);
 
   return (
     <div className="narrow">
       <h1>{t('verify.title')}</h1>
       <p>{t('verify.intro')}</p>
+      <section className="panel">
+        <h2>{t('logv.title')}</h2>
+        <LogVerdictBanner
+          verdict={log.verdict}
+          onRecheck={() => {
+            setResult(null);
+            void log.recheck();
+          }}
+        />
+      </section>
       <section className="panel">
         <h2>{t('verify.checkpoint')}</h2>
         {status.checkpoint ? (
@@ -63,17 +97,30 @@ export default function VerifyPage({ loaderData }: Route.ComponentProps) {
               type="number"
               name="index"
               min={0}
-              max={status.checkpoint ? Math.max(status.checkpoint.size - 1, 0) : undefined}
               step={1}
               required
               value={index}
               onChange={(e) => setIndex(e.target.value)}
             />
           </label>
+          <label>
+            {t('verify.leaf')}
+            <input
+              name="leaf"
+              className="mono"
+              pattern="[0-9a-fA-F]{64}"
+              maxLength={64}
+              spellCheck={false}
+              autoComplete="off"
+              value={leaf}
+              onChange={(e) => setLeaf(e.target.value)}
+            />
+          </label>
           <button type="submit" className="button" disabled={result === 'running'}>
             {result === 'running' ? t('verify.running') : t('verify.submit')}
           </button>
         </form>
+        <p className="muted">{t('verify.leafHint')}</p>
         {result && result !== 'running' ? (
           <div className={`verdict-box ${result.verdict.ok ? 'verdict-ok' : 'verdict-bad'}`} data-testid="verdict" role="status">
             <p className="verdict-line">
@@ -85,7 +132,9 @@ export default function VerifyPage({ loaderData }: Route.ComponentProps) {
               <dl className="facts">
                 <div>
                   <dt>{t('verify.leafHash')}</dt>
-                  <dd className="mono hash">{result.verdict.leafHash}</dd>
+                  <dd className="mono hash" data-testid="leaf-hash">
+                    {result.verdict.leafHash}
+                  </dd>
                 </div>
                 <div>
                   <dt>{t('verify.proofLength')}</dt>

@@ -23,6 +23,7 @@ import {
   type SQL,
 } from '@ggzy/db';
 import { METHODS_OF_TYPE, type SectionState, type TenderMethod, type TransactionType } from '@ggzy/domain';
+import { LRUCache } from 'lru-cache';
 
 import { SECTION_NOT_FOUND } from './access';
 
@@ -46,6 +47,22 @@ export interface PortalSearch {
  * filter walks thousands of rows on every request and was most of the uncached path's time.
  */
 export const COUNT_CAP = 200;
+
+/**
+ * How long a filter's "more than COUNT_CAP" estimate is reused. The estimate is the planner's guess
+ * and shown as one ("约 N"); reusing it for half a minute lets every further page of that filter walk
+ * only offset + pageSize rows instead of the COUNT_CAP + 1 the count needs. Exact counts (up to
+ * COUNT_CAP) are never reused: a filter at or under the cap is counted on every request.
+ */
+export const ESTIMATE_SECONDS = 30;
+
+/** Per database: filter → its estimated total, known to be above COUNT_CAP. */
+const estimates = new WeakMap<Database, LRUCache<string, { estimate: number }>>();
+const estimatesOf = (db: Database) => {
+  let cache = estimates.get(db);
+  if (!cache) estimates.set(db, (cache = new LRUCache({ max: 5_000, ttl: ESTIMATE_SECONDS * 1000 })));
+  return cache;
+};
 
 /** The portal's list: published sections only, newest first, filtered; keyword on name or code. */
 export async function searchSections(db: Database, search: PortalSearch) {
@@ -77,6 +94,12 @@ export async function searchSections(db: Database, search: PortalSearch) {
   const where = and(...filters);
 
   const offset = (search.page - 1) * search.pageSize;
+  const { page: _page, pageSize: _size, ...filter } = search;
+  const filterKey = JSON.stringify(filter);
+  const known = estimatesOf(db).get(filterKey);
+  // A filter known to match more than COUNT_CAP: walk only to this page's end (plus one row, which
+  // proves whether a further page exists), keeping the estimate.
+  const walk = known ? offset + search.pageSize + 1 : Math.max(COUNT_CAP + 1, offset + search.pageSize);
   // One statement: the capped count (ordered like the page, so it walks the same index and stops at
   // the cap; unordered, the planner may pick a sequential scan that reads far more for narrow
   // filters) beside the page itself, joined laterally so an empty page still answers the count.
@@ -101,7 +124,7 @@ export async function searchSections(db: Database, search: PortalSearch) {
     sql`with firsts as materialized (
           select ${section.id} as first_id, ${section.publishedAt} as first_at from ${section} where ${where}
            order by ${section.publishedAt} desc nulls last, ${section.id}
-           limit ${Math.max(COUNT_CAP + 1, offset + search.pageSize)})
+           limit ${walk})
         select (select count(*)::int from firsts) as n, i.* from (select 1) one
         left join lateral (
           select ${section.id} as id, ${section.code} as code, ${section.name} as name, ${section.state} as state,
@@ -132,15 +155,18 @@ export async function searchSections(db: Database, search: PortalSearch) {
       regionCode: r.region_code,
       regionName: r.region_name,
     }));
-  const counted = [{ n: rows[0]?.n ?? 0 }];
-  const exact = counted[0]?.n ?? 0;
-  let total = exact;
-  const capped = exact > COUNT_CAP;
-  if (capped) {
+  const walked = rows[0]?.n ?? 0;
+  const proven = offset + items.length + (walked > offset + items.length ? 1 : 0);
+  let total = walked;
+  let capped = walked > COUNT_CAP;
+  if (known) {
+    capped = true;
+    total = Math.max(known.estimate, proven, COUNT_CAP + 1);
+  } else if (capped) {
     // The planner's row estimate: planning only, no rows read. Never below what this page proves.
     const [plan] = await executeRows<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(db, sql`explain (format json) select 1 from ${section} where ${where}`);
     const estimate = Math.round(plan?.['QUERY PLAN']?.[0]?.Plan['Plan Rows'] ?? 0);
-    const proven = offset + items.length + (items.length === search.pageSize ? 1 : 0);
+    estimatesOf(db).set(filterKey, { estimate });
     total = Math.max(estimate, proven, COUNT_CAP + 1);
   }
   return {

@@ -2,6 +2,7 @@ import type { TraceLeafEntry } from '@ggzy/audit/leaf';
 import { useState } from 'react';
 import { Form, Link } from 'react-router';
 import type { Route } from './+types/trace';
+import { LogVerdictBanner, useLogVerdict } from '../../components/log-verdict';
 import { useFailureText } from '../../components/verdict';
 import { WorkspaceShell } from '../../components/workspace-shell';
 import { useI18n } from '../../i18n/i18n';
@@ -10,6 +11,7 @@ import { apiErrorOf } from '../../lib/errors';
 import { isRoleCode } from '../../lib/roles';
 import { requireRole } from '../../lib/session.server';
 import { beijingLocalToIso, formatTime } from '../../lib/time';
+import { checkWholeLog } from '../../lib/log-verdict';
 import { verifyEntry, type Verdict } from '../../lib/verify-entry';
 
 const PAGE_SIZE = 50;
@@ -69,16 +71,28 @@ export default function TraceViewer({ loaderData }: Route.ComponentProps) {
   const failureText = useFailureText();
   const { me, filters, entries, error, paged } = loaderData;
   const [rows, setRows] = useState<Record<number, RowState>>({});
+  // One verdict for the whole log against what this browser remembers; a row is only ever ✓ under it.
+  const log = useLogVerdict(checkWholeLog);
 
   async function verify(entry: Entry & { seq: number }) {
     setRows((r) => ({ ...r, [entry.id]: { state: 'running' } }));
-    const verdict = await verifyEntry(entry.seq, { ...entry, seq: entry.seq } satisfies TraceLeafEntry);
+    const overall = await log.current();
+    const verdict = await verifyEntry(overall, entry.seq, { entry: { ...entry, seq: entry.seq } satisfies TraceLeafEntry });
     setRows((r) => ({ ...r, [entry.id]: { state: 'done', verdict } }));
+  }
+
+  function recheck() {
+    setRows({});
+    void log.recheck();
   }
 
   const last = entries[entries.length - 1];
   return (
     <WorkspaceShell me={me} title={t('tracev.title')}>
+      <section className="panel">
+        <h2>{t('logv.title')}</h2>
+        <LogVerdictBanner verdict={log.verdict} onRecheck={recheck} />
+      </section>
       <section className="panel">
         <h2>{t('tracev.filter')}</h2>
         <Form method="get" className="filter-form" key={JSON.stringify(filters)} data-testid="trace-filter">
