@@ -1,4 +1,4 @@
-import { and, desc, eq, executeRows, gte, lte, or, sql, traceCheckpoint, traceNode, type Database } from '@ggzy/db';
+import { and, desc, eq, executeRows, gt, gte, lte, or, sql, traceCheckpoint, traceNode, type Database } from '@ggzy/db';
 import { AppError } from '@ggzy/domain';
 import {
   consistencyProofRanges,
@@ -94,7 +94,25 @@ export async function getInclusionProof(db: Database, options: { index: number; 
   return { index: options.index, leafHash: leaf!, proof, checkpoint };
 }
 
-/** A consistency proof between two signed checkpoints. */
+/**
+ * The inclusion proof of entry `index` under the first signed checkpoint that covers it: the one the
+ * sequencer signed when it placed the entry (same transaction), so asking again later gives the same
+ * answer. A receipt carries it (docs/trace-log.md, receipts as witnesses). Null when the entry has no
+ * checkpoint yet.
+ */
+export async function getFirstInclusionProof(db: Database, index: number) {
+  const [row] = await db.select().from(traceCheckpoint).where(gt(traceCheckpoint.size, index)).orderBy(traceCheckpoint.size).limit(1);
+  if (!row) return null;
+  const checkpoint = toStored(row);
+  const [leaf, ...proof] = await hashesOfRanges(db, [[index, index + 1], ...inclusionProofRanges(index, checkpoint.size)]);
+  return { index, leafHash: leaf!, proof, checkpoint };
+}
+
+/**
+ * A consistency proof from the tree of size `size1` to the signed checkpoint of size `size2`. The
+ * smaller size need not have a checkpoint of its own (a verifier may remember any size, e.g. from a
+ * receipt): `first` is then null, and the proof is checked against the root the verifier holds.
+ */
 export async function getConsistencyProof(db: Database, options: { size1: number; size2: number }) {
   if (options.size1 > options.size2) {
     throw new AppError('INVALID_INPUT', {
@@ -102,8 +120,8 @@ export async function getConsistencyProof(db: Database, options: { size1: number
       en: 'The first checkpoint cannot be larger than the second',
     });
   }
-  const first = await requireCheckpoint(db, options.size1);
   const second = await requireCheckpoint(db, options.size2);
+  const first = await getCheckpoint(db, options.size1);
   const proof = await hashesOfRanges(db, consistencyProofRanges(options.size1, options.size2));
   return { first, second, proof };
 }

@@ -3,11 +3,12 @@ import { sql, traceEntry, type Database } from '@ggzy/db';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { appendTrace } from './append';
 import { createCheckpointSigner, openCheckpoint, parseVerifierKey } from './checkpoint';
-import { getConsistencyProof, getInclusionProof, getTraceStatus } from './proofs';
+import { listSequencedEntries } from './entries';
+import { getConsistencyProof, getFirstInclusionProof, getInclusionProof, getTraceStatus } from './proofs';
 import { sequenceTrace } from './sequence';
 import { databaseLogSource } from './testing';
 import { verifyLog } from './verify';
-import { fromHex, verifyConsistency, verifyInclusion } from './merkle';
+import { fromHex, rootOfLeafHashes, verifyConsistency, verifyInclusion } from './merkle';
 
 const signer = createCheckpointSigner({ origin: 'ggzy.test/trace-log', seed: new Uint8Array(32).fill(3) });
 const key = parseVerifierKey(signer.verifierKey);
@@ -57,9 +58,22 @@ describe('trace log: sequencer, proofs and the offline verifier', () => {
     expect(verifyInclusion(37, checkpoint.size, fromHex(inclusion.leafHash), inclusion.proof.map(fromHex), checkpoint.root)).toBe(true);
 
     const consistency = await getConsistencyProof(t.db, { size1: 20, size2: 50 });
-    const first = openCheckpoint(consistency.first.note, key);
+    const first = openCheckpoint(consistency.first!.note, key);
     const second = openCheckpoint(consistency.second.note, key);
     expect(verifyConsistency(20, 50, first.root, second.root, consistency.proof.map(fromHex))).toBe(true);
+
+    // The first checkpoint covering an entry is the one its sequencer run signed (what a receipt carries).
+    const firstInclusion = (await getFirstInclusionProof(t.db, 37))!;
+    expect(firstInclusion.checkpoint.size).toBe(40);
+    const forty = openCheckpoint(firstInclusion.checkpoint.note, key);
+    expect(verifyInclusion(37, 40, fromHex(firstInclusion.leafHash), firstInclusion.proof.map(fromHex), forty.root)).toBe(true);
+    expect(await getFirstInclusionProof(t.db, 50)).toBeNull();
+
+    // A consistency proof also starts from a size without a checkpoint of its own.
+    const leaves = (await listSequencedEntries(t.db, { fromSeq: 0, limit: 23 })).map((e) => fromHex(e.leafHash));
+    const fromUnsigned = await getConsistencyProof(t.db, { size1: 23, size2: 50 });
+    expect(fromUnsigned.first).toBeNull();
+    expect(verifyConsistency(23, 50, rootOfLeafHashes(leaves), second.root, fromUnsigned.proof.map(fromHex))).toBe(true);
   });
 
   it('reports an edited entry by its index', async () => {

@@ -1,4 +1,5 @@
-import { sql, type Database } from '@ggzy/db';
+import { executeRows, sql, type Database } from '@ggzy/db';
+import { CompactTree, fromHex, toHex } from './merkle';
 import { listSequencedEntries } from './entries';
 import { listCheckpoints } from './proofs';
 import type { LogSource } from './verify';
@@ -49,5 +50,25 @@ export async function rewriteHistory(
              case when seq = ${blameSeq} then ${blameName}::text else actor_name end,
              organisation_id, role, action, outcome, target_type, target_id, request_id, ip, user_agent, digests, details
         from rewritten where seq <> ${drop} order by seq`);
+  });
+}
+
+/**
+ * A shrink, as the database owner would do it carefully (or by restoring an old backup of the
+ * trace tables): every entry from `size` on, every checkpoint larger than `size` and every tree node
+ * reaching past it are deleted, and the tree head is set back, so that the platform's sequencer goes
+ * on from `size` as if the rest had never been.
+ */
+export async function truncateHistory(db: Database, size: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    const rows = await executeRows<{ h: string }>(tx, sql`select encode(leaf_hash, 'hex') as h from trace_entry where seq < ${size} order by seq`);
+    if (rows.length !== size) throw new RangeError(`the log has ${rows.length} entries below ${size}`);
+    const tree = new CompactTree();
+    for (const row of rows) tree.append(fromHex(row.h));
+    await tx.execute(sql`delete from trace_checkpoint where size > ${size}`);
+    await tx.execute(sql`delete from trace_entry where seq >= ${size}`);
+    await tx.execute(sql`delete from trace_node where (index + 1) * power(2, level)::bigint > ${size}`);
+    await tx.execute(sql`update trace_tree_head set size = ${size}, frontier = ${JSON.stringify(tree.hashes.map(toHex))}::jsonb where id = 1`);
   });
 }

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { appendTrace } from './append';
 import { createCheckpointSigner, parseVerifierKey } from './checkpoint';
 import { sequenceAll, sequenceTrace } from './sequence';
-import { databaseLogSource, rewriteHistory } from './testing';
+import { databaseLogSource, rewriteHistory, truncateHistory } from './testing';
 import { verifyLog, type RememberedCheckpoint } from './verify';
 
 const origin = 'ggzy.test/trace-log';
@@ -90,6 +90,19 @@ describe('verifying against a remembered checkpoint', () => {
       expect.objectContaining({ kind: 'rollback', index: 19 }),
       expect.objectContaining({ kind: 'shrink', index: 19 }),
     ]);
+  });
+
+  it('names a shrink and a rollback after the log was set back to an older size, and a fork once it grew again', async () => {
+    await truncateHistory(t.db, 12);
+    // The truncated log is consistent on its own, and the platform's sequencer goes on from there.
+    expect(await verifyLog(databaseLogSource(t.db), { key, origin })).toMatchObject({ ok: true, size: 12 });
+    expect((await verify(remembered)).problems).toEqual([
+      expect.objectContaining({ kind: 'rollback', index: 12 }),
+      expect.objectContaining({ kind: 'shrink', index: 12 }),
+    ]);
+    await append(t.db, 200, 10);
+    expect(await verifyLog(databaseLogSource(t.db), { key, origin })).toMatchObject({ ok: true, size: 22 });
+    expect((await verify(remembered)).problems).toEqual([expect.objectContaining({ kind: 'fork', index: 12 })]);
   });
 
   it('names a rollback: the latest checkpoint is older than the remembered one, entries still there', async () => {

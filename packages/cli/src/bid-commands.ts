@@ -8,7 +8,9 @@ import { writeBundle } from './bundle';
 import { enrol, type EnrolOptions } from './enrol';
 import { describeError } from './errors';
 import { readJsonFile } from './files';
-import { parseReceiptKey, verifyReceiptInLog, verifyReceiptSignature } from './receipt';
+import { parseVerifierKey } from '@ggzy/audit/checkpoint';
+import { CliError } from './errors';
+import { parseReceiptKey, verifyReceiptInclusion, verifyReceiptInLog, verifyReceiptSignature } from './receipt';
 import { DEFAULT_API, openSession, signIn } from './session';
 import { submitBid, withdrawBid, type SignedRequestOptions } from './submit';
 import { uploadEnvelope } from './upload';
@@ -122,11 +124,11 @@ export function registerBidCommands(program: Command): void {
 
   program
     .command('verify-receipt')
-    .description('核验回执：平台签名，以及（在线时）追溯日志中的记录 / verify a receipt: the platform’s signature and, online, its trace-log entry')
+    .description('核验回执：平台签名、所附检查点，以及（在线时）当前日志是否延续该检查点 / verify a receipt: the platform’s signature, its checkpoint and, online, that the log served now extends it')
     .argument('<receipt>', 'the receipt file')
     .option('--key <file>', 'the receipt public key to trust ({ keyId, publicKey }); alone, verification is offline')
     .option('--api <url>', 'the platform API: check the trace log too (and take the key from it unless --key)')
-    .option('--log-key <verifierKey>', 'the checkpoint verifier key to trust (default: the platform’s)')
+    .option('--log-key <verifierKey>', 'the checkpoint verifier key to trust (default online: the platform’s; offline it checks the receipt’s checkpoint)')
     .option('--user <name>', 'the bidder account (its own entry) or the supervisor, to compare the trace entry itself')
     .option('--password <password>', 'its password (or GGZY_PASSWORD)')
     .action((file: string, o: { key?: string; api?: string; logKey?: string; user?: string; password?: string }) =>
@@ -141,8 +143,27 @@ export function registerBidCommands(program: Command): void {
           if (served && o.key && served.publicKey !== key.publicKey) note('! 平台公布的回执公钥与所信任的不同 / the platform serves a different receipt key than the one trusted');
           const receipt = verifyReceiptSignature(value, key);
           say(`✓ 回执签名有效 / receipt signature valid (key ${key.keyId}${o.key ? '' : ', as served by the platform'})`);
-          if (!online) return;
+          if (!online) {
+            if (!receipt.inclusion) note('! 回执未附检查点 / the receipt carries no checkpoint (made before receipts did)');
+            else if (!o.logKey) note('! 未核验回执所附的检查点：请用 --log-key 给出日志验证密钥 / the receipt’s checkpoint was not checked: give the log key with --log-key');
+            else {
+              let logKey;
+              try {
+                logKey = parseVerifierKey(o.logKey);
+              } catch (error) {
+                throw new CliError(`日志验证密钥格式不对 / the log key is malformed: ${(error as Error).message}`);
+              }
+              const checkpoint = verifyReceiptInclusion(receipt, logKey)!;
+              say(`✓ 回执所附检查点（规模 ${checkpoint.size}）签名有效，且包含第 ${receipt.body.traceIndex} 条记录 / the receipt’s checkpoint (size ${checkpoint.size}) is signed and includes entry ${receipt.body.traceIndex}`);
+            }
+            return;
+          }
           const report = await verifyReceiptInLog(session, receipt, { logKey: o.logKey, canReadEntries: Boolean(o.user) });
+          if (report.witnessed) {
+            say(`✓ 当前日志（规模 ${report.witnessed.logSize}）延续回执中的检查点（规模 ${report.witnessed.receiptSize}）/ the log served now (size ${report.witnessed.logSize}) extends the receipt’s checkpoint (size ${report.witnessed.receiptSize})`);
+          } else {
+            note('! 回执未附检查点，无法见证日志的历史 / the receipt carries no checkpoint, so it cannot witness the log’s past');
+          }
           say(`✓ 追溯日志第 ${receipt.body.traceIndex} 条记录已包含在签名检查点（规模 ${report.checkpointSize}）中 / trace entry ${receipt.body.traceIndex} is included in the signed checkpoint of size ${report.checkpointSize}`);
           if (report.entryChecked) say(`✓ 该记录即本次${receipt.body.kind === 'submit' ? '递交' : '撤回'} / the entry is this bid.${receipt.body.kind}`);
           else note('! 未核对记录内容：请以投标人本人或监督账号登录（--user）/ the entry itself was not compared: sign in as the bidder or the supervisor (--user)');

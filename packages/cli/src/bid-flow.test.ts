@@ -127,6 +127,9 @@ describe('ggzy: enrol, seal, upload (resumed), submit, verify-receipt against a 
     // Online verification as the bidder (signature and inclusion), and as the supervisor (the entry too).
     const verified = await ggzy(['verify-receipt', at('receipt.json'), '--api', api.url]);
     expect(verified.stdout).toMatch(/✓ 回执签名有效[\s\S]*✓ 追溯日志第 \d+ 条记录已包含在签名检查点/);
+    // The receipt written by `ggzy submit` is a witness: it carries its checkpoint, which the log extends.
+    expect(receipt.inclusion).toMatchObject({ checkpoint: expect.stringContaining('\n'), leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(verified.stdout).toMatch(/✓ 当前日志（规模 \d+）延续回执中的检查点（规模 \d+）/);
     const audited = await ggzy(['verify-receipt', at('receipt.json'), '--api', api.url, '--user', 'supervisor']);
     expect(audited.stdout).toContain('✓ 该记录即本次递交 / the entry is this bid.submit');
     // The bidder itself can compare its own entry too (bidding.traceEntry), without the supervisor.

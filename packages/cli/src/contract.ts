@@ -63,13 +63,22 @@ export const receiptBody = z.looseObject({
 });
 export type ReceiptBody = z.infer<typeof receiptBody>;
 
-export const receipt = z.looseObject({ body: receiptBody, signature: base64, keyId: hex });
+/** The receipt as a witness (docs/trace-log.md): the checkpoint that first included its entry, and the proof. */
+export const receiptInclusion = z.looseObject({ checkpoint: z.string(), leafHash: sha256Hex, proof: z.array(sha256Hex) });
+
+export const receipt = z.looseObject({ body: receiptBody, signature: base64, keyId: hex, inclusion: receiptInclusion.optional() });
 export type Receipt = z.infer<typeof receipt>;
 
 export const receiptKey = z.looseObject({ keyId: hex, publicKey: base64 });
 export type ReceiptKey = z.infer<typeof receiptKey>;
 
-export const logStatus = z.looseObject({ origin: z.string(), verifierKey: z.string() });
+export const logStatus = z.looseObject({
+  origin: z.string(),
+  verifierKey: z.string(),
+  checkpoint: z.looseObject({ size: z.number().int().nonnegative(), note: z.string() }).nullable().optional(),
+});
+
+export const consistencyProof = z.looseObject({ proof: z.array(hex), first: z.string().nullable(), second: z.string() });
 
 export const inclusionProof = z.looseObject({
   index: z.number().int(),

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { collect, progress, registerBidCommands, run } from './bid-commands';
 import { hasBundleFiles } from './bundle';
 import { CliError, describeError } from './errors';
-import { formatReport, verifyRemoteLog } from './verify-log';
+import { EXIT, exitCodeOf, formatReport, verifyRemoteLog } from './verify-log';
 import { openFile, sealFile } from './seal';
 import { sealForSection } from './seal-section';
 import { DEFAULT_API } from './session';
@@ -40,26 +40,32 @@ const positive = (value: string) => {
 program
   .command('verify-log')
   .description('核验追溯日志：重算每条记录与签名检查点 / verify the trace log against its signed checkpoints')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 intact; 1 entries disagree with the signed checkpoints; 2 could not run;\n' +
+      '3 the log no longer extends the checkpoint remembered in --state (fork, shrink or rollback);\n' +
+      '4 a checkpoint is signed by another key than the pinned one.',
+  )
   .requiredOption('--url <url>', 'platform address, e.g. http://localhost:3000')
   .option('--username <name>', 'an account allowed to read the trace log (the supervisor)', 'supervisor')
   .option('--password <password>', 'its password (better: the GGZY_PASSWORD environment variable)')
   .option('--key <verifierKey>', 'the checkpoint verifier key to trust (name+hash+key)')
-  .option('--state <file>', 'remember the key and last checkpoint here, and refuse a rollback on later runs')
+  .option('--state <file>', 'remember the key and the last intact checkpoint (with its leaf hashes) here; later runs name a fork, shrink or rollback')
   .option('--page-size <n>', 'entries per request', positive, 10_000)
   .option('--json', 'print the report as JSON')
   .action(async (options: { url: string; username: string; password?: string; key?: string; state?: string; pageSize: number; json?: boolean }) => {
     const password = options.password ?? process.env.GGZY_PASSWORD;
     if (!password) {
       process.stderr.write('缺少密码：请用 --password 或 GGZY_PASSWORD / a password is needed: --password or GGZY_PASSWORD\n');
-      process.exit(2);
+      process.exit(EXIT.error);
     }
     try {
       const result = await verifyRemoteLog({ ...options, password });
       process.stdout.write(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : formatReport(result));
-      process.exit(result.report.ok ? 0 : 1);
+      process.exit(exitCodeOf(result.report));
     } catch (error) {
       process.stderr.write(`✗ ${describeError(error)}\n`);
-      process.exit(2);
+      process.exit(EXIT.error);
     }
   });
 

@@ -1,18 +1,21 @@
 /**
  * `ggzy verify-receipt` (docs/sealed-bids.md §6). A receipt is the platform's signed word that a bid
  * arrived: Ed25519 over `"ggzy-receipt/v1\n" ‖ JCS(body)`. Offline, the signature is checked against
- * a pinned key. Online, also the trace log: the entry at `traceIndex` must be included in a signed
- * checkpoint (Merkle inclusion proof) and, when the entry can be read, be this very submission.
+ * a pinned key, and the checkpoint the receipt carries (the one that first included its entry) with
+ * the entry's inclusion proof. Online, also the trace log: the log served now must extend that
+ * checkpoint (a consistency proof), so every receipt held by a bidder witnesses the log's past
+ * (docs/decisions/009-receipts-as-witnesses.md); and the entry at `traceIndex` must be included in
+ * the latest signed checkpoint and, when it can be read, be this very submission.
  */
-import { openCheckpoint, parseVerifierKey } from '@ggzy/audit/checkpoint';
+import { openCheckpoint, parseVerifierKey, type OpenedCheckpoint, type VerifierKey } from '@ggzy/audit/checkpoint';
 import { leafHashOfEntry } from '@ggzy/audit/leaf';
-import { equalHashes, fromHex, toHex, verifyInclusion } from '@ggzy/audit/merkle';
+import { equalHashes, fromHex, toHex, verifyConsistency, verifyInclusion } from '@ggzy/audit/merkle';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { TRPCClientError } from '@trpc/client';
 import type { z } from 'zod';
-import { inclusionProof, logStatus, receipt as receiptSchema, receiptKey, traceEntries, type Receipt, type ReceiptKey } from './contract';
+import { consistencyProof, inclusionProof, logStatus, receipt as receiptSchema, receiptKey, traceEntries, type Receipt, type ReceiptKey } from './contract';
 import { CliError } from './errors';
 import type { Session } from './session';
 
@@ -63,10 +66,68 @@ export function verifyReceiptSignature(value: unknown, key: ReceiptKey): Receipt
   return receipt;
 }
 
+/**
+ * The checkpoint a receipt carries, its signature by the log key and the entry's inclusion proof
+ * under it. Throws with the reason; null for a receipt without one (made before receipts carried it).
+ */
+export function verifyReceiptInclusion(receipt: Receipt, logKey: VerifierKey): OpenedCheckpoint | null {
+  const inclusion = receipt.inclusion;
+  if (!inclusion) return null;
+  const index = receipt.body.traceIndex;
+  let checkpoint: OpenedCheckpoint;
+  try {
+    checkpoint = openCheckpoint(inclusion.checkpoint, logKey, receipt.body.logOrigin);
+  } catch (error) {
+    throw new CliError(`回执所附的检查点未经所信任的日志密钥签名 / the checkpoint in the receipt is not signed by the trusted log key: ${(error as Error).message}`);
+  }
+  if (!verifyInclusion(index, checkpoint.size, fromHex(inclusion.leafHash), inclusion.proof.map(fromHex), checkpoint.root)) {
+    throw new CliError(`回执所附的包含证明不成立：第 ${index} 条记录不在规模 ${checkpoint.size} 的检查点中 / the inclusion proof in the receipt does not verify: entry ${index} is not in the checkpoint of size ${checkpoint.size}`);
+  }
+  return checkpoint;
+}
+
 export interface OnlineReport {
   checkpointSize: number;
   /** Whether the entry itself was read and matched (needs an account allowed to read the trace log). */
   entryChecked: boolean;
+  /** The receipt's own checkpoint (size) and the size of the log served now that was shown to extend it. */
+  witnessed: { receiptSize: number; logSize: number } | null;
+}
+
+/**
+ * The log served now must extend the receipt's checkpoint: its latest signed checkpoint is at least
+ * as large, and a consistency proof from the receipt's size to it verifies against both roots. A
+ * history rewritten below the receipt's checkpoint (an entry left out, edited or moved) fails here,
+ * even when the platform's own key signed the rewritten log.
+ */
+async function checkLogExtends(session: Session, key: VerifierKey, origin: string, witnessed: OpenedCheckpoint, latestNote: string | undefined) {
+  const rewritten = (size: number, why: string) =>
+    new CliError(
+      `当前日志（规模 ${size}）不延续回执中的检查点（规模 ${witnessed.size}）：日志的历史已被改写 / the log served now (size ${size}) does not extend the receipt's checkpoint (size ${witnessed.size}): its history was rewritten (${why})`,
+    );
+  if (latestNote === undefined) throw rewritten(0, 'the log has no signed checkpoint');
+  let latest: OpenedCheckpoint;
+  try {
+    latest = openCheckpoint(latestNote, key, origin);
+  } catch (error) {
+    throw new CliError(`平台最新的检查点未经所信任的日志密钥签名 / the platform's latest checkpoint is not signed by the trusted log key: ${(error as Error).message}`);
+  }
+  if (latest.size < witnessed.size) throw rewritten(latest.size, 'the log is shorter: rolled back or cut');
+  if (latest.size === witnessed.size) {
+    if (!equalHashes(latest.root, witnessed.root)) throw rewritten(latest.size, 'another root at the same size');
+    return latest;
+  }
+  let answer;
+  try {
+    answer = await session.query('log.consistencyProof', { size1: witnessed.size, size2: latest.size }, consistencyProof);
+  } catch (error) {
+    if (error instanceof TRPCClientError) throw rewritten(latest.size, `no consistency proof: ${error.message}`);
+    throw error;
+  }
+  if (!verifyConsistency(witnessed.size, latest.size, witnessed.root, latest.root, answer.proof.map(fromHex))) {
+    throw rewritten(latest.size, 'the consistency proof does not verify');
+  }
+  return latest;
 }
 
 /**
@@ -80,6 +141,9 @@ export async function verifyReceiptInLog(session: Session, receipt: Receipt, opt
   if (status.origin !== body.logOrigin) {
     throw new CliError(`回执所指的日志（${body.logOrigin}）不是该平台的日志（${status.origin}）/ the receipt names another log (${body.logOrigin}) than this platform's (${status.origin})`);
   }
+  // First the receipt as a witness: its own checkpoint, then the log served now extending it.
+  const own = verifyReceiptInclusion(receipt, key);
+  const witnessed = own ? { receiptSize: own.size, logSize: (await checkLogExtends(session, key, body.logOrigin, own, status.checkpoint?.note)).size } : null;
   let proof;
   try {
     proof = await session.query('log.inclusionProof', { index: body.traceIndex }, inclusionProof);
@@ -94,7 +158,7 @@ export async function verifyReceiptInLog(session: Session, receipt: Receipt, opt
   if (proof.index !== body.traceIndex || !verifyInclusion(body.traceIndex, checkpoint.size, leafHash, proof.proof.map(fromHex), checkpoint.root)) {
     throw new CliError(`第 ${body.traceIndex} 条记录的包含证明不成立 / the inclusion proof of trace entry ${body.traceIndex} does not verify`);
   }
-  if (!options.canReadEntries) return { checkpointSize: checkpoint.size, entryChecked: false };
+  if (!options.canReadEntries) return { checkpointSize: checkpoint.size, entryChecked: false, witnessed };
 
   // The bidder reads its own entry (bidding.traceEntry); the supervisor reads any (log.entries).
   let entry: Entry | undefined;
@@ -112,7 +176,10 @@ export async function verifyReceiptInLog(session: Session, receipt: Receipt, opt
   if (problems.length > 0) {
     throw new CliError(`第 ${body.traceIndex} 条记录不是该回执所述的${body.kind === 'submit' ? '递交' : '撤回'} / trace entry ${body.traceIndex} is not this receipt's ${body.kind}: ${problems.join('; ')}`);
   }
-  return { checkpointSize: checkpoint.size, entryChecked: true };
+  if (receipt.inclusion && receipt.inclusion.leafHash !== toHex(leafHashOfEntry(entry))) {
+    throw new CliError(`第 ${body.traceIndex} 条记录与回执所附的叶哈希不符 / trace entry ${body.traceIndex} is not the leaf the receipt's checkpoint included`);
+  }
+  return { checkpointSize: checkpoint.size, entryChecked: true, witnessed };
 }
 
 type Entry = z.infer<typeof traceEntries>[number];

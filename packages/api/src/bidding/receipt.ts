@@ -34,6 +34,23 @@ export interface Receipt {
   signature: string;
   /** Hex SHA-256 of the raw public key (GET /api/receipts/key). */
   keyId: string;
+  /**
+   * The receipt as a witness of the log (docs/trace-log.md): the signed checkpoint that first
+   * included the entry at `body.traceIndex`, and the entry's inclusion proof under it. Outside the
+   * signed body: the checkpoint carries the log key's signature and the proof checks against its
+   * root, so neither needs the receipt key. Absent only when the log has no checkpoint covering the
+   * entry (never on an intact log: the sequencer signs one in the run that places the entry).
+   */
+  inclusion?: ReceiptInclusion;
+}
+
+export interface ReceiptInclusion {
+  /** The signed checkpoint note (C2SP signed-note), of size > traceIndex. */
+  checkpoint: string;
+  /** Hex leaf hash of the entry at traceIndex. */
+  leafHash: string;
+  /** Hex hashes of the inclusion proof (RFC 9162 §2.1.3), leaf to root. */
+  proof: string[];
 }
 
 // An Ed25519 private key is its 32-byte seed; PKCS#8 wraps it behind this fixed DER prefix (RFC 8410).

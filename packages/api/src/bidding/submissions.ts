@@ -4,6 +4,7 @@
  * deterministic, so the same submission always yields the same receipt.
  */
 import { and, bid, bidSubmission, desc, eq, inArray, organisation, section, traceEntry, type Database } from '@ggzy/db';
+import { getFirstInclusionProof } from '@ggzy/audit';
 import { AppError } from '@ggzy/domain';
 import type { Services, SessionAccount } from '../context';
 import { RECEIPT_TYPE, signReceipt, type Receipt, type ReceiptBody } from './receipt';
@@ -81,13 +82,26 @@ const notReady = (submissionId: string) =>
     { reason: 'receipt-not-ready', submissionId },
   );
 
+/**
+ * The receipt signed, with the checkpoint that first included its entry and the inclusion proof
+ * under it (docs/decisions/009-receipts-as-witnesses.md). The entry's place and that checkpoint are
+ * written by the same sequencer transaction, so once the index is known the checkpoint exists; and
+ * "the first checkpoint covering the index" is fixed, so a receipt rebuilt later is the same bytes.
+ */
+async function signed(services: ReceiptServices, body: ReceiptBody): Promise<Receipt> {
+  const receipt = signReceipt(services.receiptSigner, body);
+  const proof = await getFirstInclusionProof(services.db, body.traceIndex);
+  if (!proof) return receipt;
+  return { ...receipt, inclusion: { checkpoint: proof.checkpoint.note, leafHash: proof.leafHash, proof: proof.proof } };
+}
+
 /** The signed receipt of one submission (any company's: callers check ownership first). */
 export async function receiptOf(services: ReceiptServices, submissionId: string, options: { wait?: boolean } = {}): Promise<Receipt> {
   const [row] = await submissionsWhere(services.db, and(eq(bidSubmission.id, submissionId)));
   if (!row) throw SUBMISSION_NOT_FOUND;
   const index = (await traceIndexes(services, [row.traceEntryId], options.wait ?? true)).get(row.traceEntryId);
   if (index === undefined) throw notReady(row.id);
-  return signReceipt(services.receiptSigner, bodyOf(factsOf(row), index, services.signer.origin));
+  return signed(services, bodyOf(factsOf(row), index, services.signer.origin));
 }
 
 /** `bidding.receipt`: a receipt of the caller's own company only. */
@@ -103,7 +117,7 @@ export async function listOwnSubmissions(services: ReceiptServices, account: Ses
   const rows = await submissionsWhere(services.db, and(eq(bidSubmission.sectionId, sectionId), eq(bidSubmission.organisationId, account.organisationId)));
   const [current] = await services.db.select().from(bid).where(and(eq(bid.sectionId, sectionId), eq(bid.organisationId, account.organisationId)));
   const indexes = await traceIndexes(services, rows.map((r) => r.traceEntryId), true);
-  return rows.map((row) => {
+  return Promise.all(rows.map(async (row) => {
     const index = indexes.get(row.traceEntryId);
     return {
       id: row.id,
@@ -114,9 +128,9 @@ export async function listOwnSubmissions(services: ReceiptServices, account: Ses
       receivedAt: row.receivedAt.toISOString(),
       /** This submission is the one that counts now (the latest). */
       current: current?.submissionId === row.id,
-      receipt: index === undefined ? null : signReceipt(services.receiptSigner, bodyOf(factsOf(row), index, services.signer.origin)),
+      receipt: index === undefined ? null : await signed(services, bodyOf(factsOf(row), index, services.signer.origin)),
     };
-  });
+  }));
 }
 
 interface IndexWaiter {
@@ -158,5 +172,5 @@ function traceIndexOf(services: ReceiptServices, traceEntryId: number): Promise<
 export async function receiptOfRecorded(services: ReceiptServices, facts: ReceiptFacts): Promise<Receipt> {
   const index = await traceIndexOf(services, facts.traceEntryId);
   if (index === undefined) throw notReady(facts.submissionId);
-  return signReceipt(services.receiptSigner, bodyOf(facts, index, services.signer.origin));
+  return signed(services, bodyOf(facts, index, services.signer.origin));
 }

@@ -50,7 +50,7 @@ export const logRouter = router({
     .input(z.object({ size1: index, size2: index }))
     .query(async ({ ctx, input }) => {
       const proof = await getConsistencyProof(ctx.db, input);
-      return { proof: proof.proof, first: proof.first.note, second: proof.second.note };
+      return { proof: proof.proof, first: proof.first?.note ?? null, second: proof.second.note };
     }),
 
   /** Sequenced entries in tree order, for verifiers (ggzy verify-log). */
