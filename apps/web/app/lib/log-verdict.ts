@@ -236,7 +236,7 @@ export async function checkLatestCheckpoint(deps: CheckDependencies = browserDep
       } else if (latest.size === prev.size) {
         if (root !== prev.root) problems.push({ kind: 'fork', size: prev.size, message: 'another root at the remembered size' });
       } else {
-        // An honest log keeps every checkpoint it signed: none of the remembered size means it was taken back.
+        // The log served now must extend what this browser remembered: a consistency proof from the remembered size (with or without a checkpoint of its own) to the latest.
         const proof = await deps.endpoint.consistencyProof(prev.size, latest.size);
         const consistent = proof !== null && verifyConsistency(prev.size, latest.size, fromHex(prev.root), latest.root, proof.map(fromHex));
         if (!consistent) problems.push({ kind: 'fork', size: prev.size, message: 'no consistency proof from the remembered checkpoint' });
