@@ -125,11 +125,22 @@ export function createApiHandler(services: Services, options: HttpOptions) {
       sendError(res, error);
       return;
     }
+    // The refusal's body, to name its reason: tus writes it with write() and ends without a chunk
+    // (its hooks' refusals: an upload refused at creation), our own send() with end(body).
     let body = '';
+    const keep = (chunk: unknown) => {
+      if (res.statusCode < 400 || body.length >= 4096) return;
+      if (typeof chunk === 'string') body = (body + chunk).slice(0, 4096);
+      else if (chunk instanceof Uint8Array) body = (body + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')).slice(0, 4096);
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    res.write = ((...args: unknown[]) => {
+      keep(args[0]);
+      return write(...args);
+    }) as ServerResponse['write'];
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {
-      const chunk = args[0];
-      if (res.statusCode >= 400 && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) body = String(chunk).slice(0, 4096);
+      keep(args[0]);
       return end(...args);
     }) as ServerResponse['end'];
     await uploads(req, res, path);

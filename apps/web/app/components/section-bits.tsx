@@ -12,6 +12,33 @@ export function StateBadge({ state }: { state: SectionState }) {
   );
 }
 
+/** 实施条例 art. 22: bidding on the section is suspended while an objection is open. */
+export function SuspendedBadge({ suspended }: { suspended: boolean | undefined }) {
+  const { t } = useI18n();
+  if (!suspended) return null;
+  return (
+    <span className="status state-suspended" data-testid="suspended">
+      {t('suspended.badge')}
+    </span>
+  );
+}
+
+/** The suspension spelled out: what is held, the article, when the answer is due. */
+export function SuspensionNotice({ suspension, now }: { suspension: { since: string; answerDue: string } | null | undefined; now: string }) {
+  const { t } = useI18n();
+  if (!suspension) return null;
+  return (
+    <div className="alert alert-warning" role="status" data-testid="suspension">
+      <strong>{t('suspended.badge')}</strong>
+      <p>
+        {t('suspended.detail')}
+        <Time iso={suspension.answerDue} />
+      </p>
+      {suspension.answerDue < now ? <p>{t('suspended.late')}</p> : null}
+    </div>
+  );
+}
+
 export function useLabels() {
   const i18n = useI18n();
   return {

@@ -1,7 +1,7 @@
 import { TRANSACTION_TYPES } from '@ggzy/domain';
 import { Link } from 'react-router';
 import type { Route } from './+types/home';
-import { StateBadge, Time } from '../components/section-bits';
+import { StateBadge, SuspendedBadge, Time } from '../components/section-bits';
 import { TracePanel, type TraceHead } from '../components/trace-panel';
 import { useI18n, type MessageKey } from '../i18n/i18n';
 import { serverApi } from '../lib/api.server';
@@ -73,6 +73,7 @@ export default function Home({ loaderData }: Route.ComponentProps) {
                       </span>
                       <span className="notice-side">
                         <StateBadge state={item.state} />
+                        <SuspendedBadge suspended={item.suspended} />
                         <span className="muted">
                           {t('home.deadline')} <Time iso={item.deadline} />
                         </span>

@@ -3,7 +3,7 @@ import { data, isRouteErrorResponse, Link, useRevalidator } from 'react-router';
 import type { Route } from './+types/section';
 import { BiddersPanel } from '../components/bidders-panel';
 import { ErrorPage } from '../components/error-page';
-import { priceLabelKey, ScoringSummary, StateBadge, Time, Timeline, useLabels } from '../components/section-bits';
+import { priceLabelKey, ScoringSummary, StateBadge, SuspendedBadge, SuspensionNotice, Time, Timeline, useLabels } from '../components/section-bits';
 import { useI18n } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
 import { serverApi } from '../lib/api.server';
@@ -60,10 +60,12 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
       <div className="detail-heading">
         <h1>{section.name}</h1>
         <StateBadge state={section.state} />
+        <SuspendedBadge suspended={loaderData.suspension !== null} />
       </div>
       <p className="muted">
         {project.name} · <span className="mono">{section.code}</span>
       </p>
+      <SuspensionNotice suspension={loaderData.suspension} now={now} />
       {section.state === 'cancelled' && section.stateReason ? (
         <p className="alert alert-warning">{t('detail.cancelled', { reason: section.stateReason })}</p>
       ) : null}
@@ -159,7 +161,7 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
             </p>
             {n.deadlineAfter && n.deadlineBefore && n.deadlineAfter !== n.deadlineBefore ? (
               <p className="alert alert-warning" data-testid="deadline-moved">
-                {t('detail.deadlineMoved')} 
+                {n.kind === 'objectionAnswer' ? t('detail.deadlineMovedObjection') : t('detail.deadlineMoved')} 
                 <Time iso={n.deadlineBefore} /> → <Time iso={n.deadlineAfter} />
               </p>
             ) : null}

@@ -1,7 +1,7 @@
 import { SECTION_STATES, TENDER_METHODS, TRANSACTION_TYPES, type SectionState, type TenderMethod, type TransactionType } from '@ggzy/domain';
 import { Form, Link } from 'react-router';
 import type { Route } from './+types/sections';
-import { StateBadge, Time, useLabels } from '../components/section-bits';
+import { StateBadge, SuspendedBadge, Time, useLabels } from '../components/section-bits';
 import { useI18n } from '../i18n/i18n';
 import { serverApi } from '../lib/api.server';
 import { apiErrorOf } from '../lib/errors';
@@ -197,7 +197,7 @@ export default function SectionSearch({ loaderData }: Route.ComponentProps) {
                     <Time iso={item.deadline} />
                   </td>
                   <td>
-                    <StateBadge state={item.state} />
+                    <StateBadge state={item.state} /> <SuspendedBadge suspended={item.suspended} />
                   </td>
                 </tr>
               ))}

@@ -11,7 +11,7 @@ import { appendTraces, type TraceActor, type TraceEvent } from '@ggzy/audit';
 import { and, bid, bidSubmission, bidUpload, certificate, eq, inArray, isNull, openingKey, or, organisation, sql, type Database, type Transaction } from '@ggzy/db';
 import { AppError, isAppError } from '@ggzy/domain';
 import { randomUUID } from 'node:crypto';
-import { assertTakesBids, databaseClock, readSection, takesBids } from './bid-window';
+import { assertTakesBids, biddingSuspended, databaseClock, openObjections, readSection, takesBids } from './bid-window';
 import type { ReceiptFacts } from './submissions';
 import { markTraced } from '../refusals';
 import { COLLUSION_SIGNAL_ACTION, type BindingWorld } from './envelope-binding';
@@ -61,7 +61,8 @@ type Known = Pick<typeof bidSubmission.$inferSelect, 'id' | 'organisationId' | '
  */
 async function recordBatch(db: Database, sectionId: string, requests: SubmissionRequest[]): Promise<Array<Recorded | AppError>> {
   const outcomes: Array<Known | AppError> = [];
-  const late: Array<{ request: SubmissionRequest; error: AppError }> = [];
+  // Refusals that are traced as attempts (bid.<kind> denied), after the transaction.
+  const denied: Array<{ request: SubmissionRequest; details: Record<string, string> }> = [];
   const names = new Map<string, string>();
   let sectionCode = '';
   await db.transaction(async (tx: Transaction) => {
@@ -73,6 +74,8 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
     sectionCode = section.code;
     // Read after the lock: what committed before it (the close, other submits) is seen.
     const now = await databaseClock(tx);
+    // 实施条例 art. 22: an open objection suspends bidding. Read under the lock filing one takes too.
+    const suspension = requests.some((r) => r.kind === 'submit') ? await openObjections(tx, sectionId) : { count: 0, answerDue: null };
     const organisations = [...new Set(requests.map((r) => r.organisationId))];
     const uploadIds = [...new Set(requests.flatMap((r) => (r.uploadId ? [r.uploadId] : [])))];
     const messages = requests.filter((r) => r.kind === 'withdraw').map((r) => r.message);
@@ -197,8 +200,19 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
           if (!isAppError(error)) throw error;
           outcomes.push(error);
           // A late attempt is traced below as bid.<kind> denied; the generic refusal trace skips it.
-          if (error.details.reason === 'deadline-passed') late.push({ request, error: markTraced(error) });
+          if (error.details.reason === 'deadline-passed') {
+            denied.push({ request, details: { reason: 'deadline-passed', at: String(error.details.at), deadline: String(error.details.deadline) } });
+            markTraced(error);
+          }
         }
+        continue;
+      }
+      // Suspended: no submit until the answer. A withdrawal stays possible (docs/rules.md): it only
+      // takes a company out, which the objection may well be the reason for.
+      if (request.kind === 'submit' && suspension.count > 0) {
+        const error = markTraced(biddingSuspended(suspension.answerDue));
+        outcomes.push(error);
+        denied.push({ request, details: { reason: 'objection-pending', at: now.toISOString(), objectionsOpen: String(suspension.count) } });
         continue;
       }
       if (request.kind === 'withdraw' && counting?.status !== 'submitted') {
@@ -278,11 +292,11 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
         set: { status: sql`excluded.status`, submissionId: sql`excluded.submission_id`, updatedAt: sql`excluded.updated_at` },
       });
   });
-  // A late attempt changes nothing, but it is evidence: the log keeps it (after the transaction).
-  if (late.length) {
+  // A late or suspended attempt changes nothing, but it is evidence: the log keeps it (after the transaction).
+  if (denied.length) {
     await appendTraces(
       db,
-      late.map(({ request, error }): { actor: TraceActor; event: TraceEvent } => ({
+      denied.map(({ request, details }): { actor: TraceActor; event: TraceEvent } => ({
         actor: request.actor,
         event: {
           action: `bid.${request.kind}`,
@@ -290,7 +304,7 @@ async function recordBatch(db: Database, sectionId: string, requests: Submission
           targetType: 'section',
           targetId: sectionId,
           digests: request.ciphertextSha256 ? { ciphertextSha256: request.ciphertextSha256 } : {},
-          details: { reason: 'deadline-passed', at: String(error.details.at), deadline: String(error.details.deadline), ...(request.uploadId ? { upload: request.uploadId } : {}) },
+          details: { ...details, ...(request.uploadId ? { upload: request.uploadId } : {}) },
         },
       })),
     );

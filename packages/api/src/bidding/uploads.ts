@@ -18,7 +18,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { markTraced } from '../refusals';
 import { actorOf, type RequestInfo, type Services, type SessionAccount } from '../context';
-import { assertTakesBids, databaseClock, readSection, type SectionRow } from './bid-window';
+import { assertNotSuspended, assertTakesBids, databaseClock, readSection, type SectionRow } from './bid-window';
 import { bindingError, bindingRefusal, bindingWorld, COLLUSION_SIGNAL_ACTION, headerFactsOf, otherCompanysUpload, type HeaderFacts } from './envelope-binding';
 
 export const DEFAULT_MAX_ENVELOPE_BYTES = 2 * 2 ** 30;
@@ -40,8 +40,9 @@ export function tooLarge(maxBytes: number): AppError {
 }
 
 /**
- * Records a new upload for the caller's company, if the section takes bids now (database clock).
- * Called by the tus server before it creates the staged file.
+ * Records a new upload for the caller's company, if the section takes bids now (database clock) and
+ * bidding is not suspended by an open objection. Called by the tus server before it creates the
+ * staged file.
  */
 export async function createUploadRecord(
   db: Database,
@@ -57,6 +58,9 @@ export async function createUploadRecord(
     const row = await readSection(tx, options.sectionId);
     if (!row || row.state === 'draft') throw new AppError('NOT_FOUND', { zh: '没有这个标段', en: 'No such section' });
     assertTakesBids(row, await databaseClock(tx));
+    // No new upload while an objection is open (实施条例 art. 22). One begun before may go on: its
+    // bytes are only staged ciphertext, and its submit is refused until the answer.
+    await assertNotSuspended(tx, row.id);
     const [created] = await tx
       .insert(bidUpload)
       .values({ id: options.uploadId, sectionId: row.id, organisationId: account.organisationId!, accountId: account.accountId, length: options.length })

@@ -5,6 +5,7 @@ import { submitBid, withdrawBid } from '../bidding/submit';
 import { getOwnReceipt, listOwnSubmissions } from '../bidding/submissions';
 import { askQuestion } from '../tender/clarification';
 import { fileObjection } from '../tender/objection';
+import { forgetPortalList } from './portal';
 import { listOwnBidding } from '../tender/workspace';
 import { procedure, router } from '../trpc';
 
@@ -25,7 +26,11 @@ export const biddingRouter = router({
 
   object: procedure('create:objection:any')
     .input(z.object({ sectionId: z.uuid(), text: z.string().trim().min(10, { error: '异议内容至少 10 个字 / at least 10 characters' }).max(20_000) }))
-    .mutation(({ ctx, input }) => fileObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+    .mutation(async ({ ctx, input }) => {
+      const filed = await fileObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input });
+      forgetPortalList(ctx.settings); // the list now shows bidding suspended
+      return filed;
+    }),
 
   sealingInfo: procedure('read:bidding:own')
     .input(z.object({ sectionId: z.uuid() }))

@@ -15,6 +15,9 @@ const cacheFor = (settings: Services['settings']) => {
 
 /** How the portal's list cache of these settings has answered so far (for the bench and operators). */
 export const portalCacheStats = (settings: Services['settings']) => cacheFor(settings).stats;
+
+/** Forgets the portal list's cached pages after a change it shows at once (see portal-cache.ts). */
+export const forgetPortalList = (settings: Services['settings']) => cacheFor(settings).forget();
 import { publicProcedure, router } from '../trpc';
 
 const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));

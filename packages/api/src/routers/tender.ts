@@ -5,6 +5,7 @@ import { cancelSection } from '../tender/cancel-section';
 import { issueClarification } from '../tender/clarification';
 import { createSection } from '../tender/create-section';
 import { answerObjection } from '../tender/objection';
+import { forgetPortalList } from './portal';
 import { publishSection } from '../tender/publish-section';
 import { retenderSection } from '../tender/retender';
 import { updateSection } from '../tender/update-section';
@@ -49,7 +50,11 @@ export const tenderRouter = router({
 
   answerObjection: procedure('update:section:own')
     .input(z.object({ objectionId: z.uuid(), answerHtml: text(100_000, '请填写答复', 'write the answer') }))
-    .mutation(({ ctx, input }) => answerObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+    .mutation(async ({ ctx, input }) => {
+      const answered = await answerObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input });
+      forgetPortalList(ctx.settings); // bidding resumed, the deadline perhaps moved
+      return answered;
+    }),
 
   /** A failed or cancelled section tendered again: a new draft pointing back to it. */
   retender: procedure('update:section:own')

@@ -32,6 +32,7 @@ async function releaseOf(db: Database, settings: Services['settings'], sectionId
     region: d.region,
     documents: d.documents,
     notices: d.notices.map((n) => ({ id: n.id, kind: n.kind, title: n.title, publishedAt: n.publishedAt })),
+    suspension: d.suspension,
   });
 }
 

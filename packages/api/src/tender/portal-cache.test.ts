@@ -16,6 +16,17 @@ describe('the portal list cache', () => {
     await p.close();
   });
 
+  it('forgets its pages when told (an objection filed or answered shows at once)', async () => {
+    const cache = createPortalCache(60);
+    const query = { page: 1, pageSize: 20 };
+    await cache.search(p.services.db, query);
+    await cache.search(p.services.db, query);
+    expect(cache.stats).toMatchObject({ misses: 1, hits: 1 });
+    cache.forget();
+    await cache.search(p.services.db, query);
+    expect(cache.stats).toMatchObject({ misses: 2, hits: 1 });
+  });
+
   it('answers from memory within its lifetime and shows a new section after it', async () => {
     const cache = createPortalCache(1);
     const query = { page: 1, pageSize: 20 };

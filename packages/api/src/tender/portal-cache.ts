@@ -26,6 +26,7 @@ export function createPortalCache(seconds: number) {
   if (seconds <= 0)
     return {
       stats,
+      forget: () => {},
       search: (db: Database, search: PortalSearch) => {
         stats.misses++;
         return searchSections(db, search);
@@ -39,6 +40,12 @@ export function createPortalCache(seconds: number) {
   });
   return {
     stats,
+    /**
+     * Drops every cached page, for a change the list shows that must not wait out the lifetime:
+     * an objection filed or answered (bidding suspended or resumed, a deadline moved). This
+     * process's cache only; another process's expires within its few seconds.
+     */
+    forget: () => cache.clear(),
     async search(db: Database, search: PortalSearch): Promise<SearchResult> {
       const key = JSON.stringify(search, Object.keys(search).sort());
       const status: LRUCache.Status<string, SearchResult, { db: Database; search: PortalSearch }> = {};

@@ -12,6 +12,7 @@ import {
   lte,
   ne,
   notice,
+  objection,
   openingKey,
   organisation,
   project,
@@ -117,6 +118,7 @@ export async function searchSections(db: Database, search: PortalSearch) {
     method: TenderMethod;
     region_code: string;
     region_name: string;
+    suspended: boolean;
   }>(
     db,
     // One ordered walk serves both: the first max(201, offset + pageSize) matches, counted (exact up
@@ -130,7 +132,8 @@ export async function searchSections(db: Database, search: PortalSearch) {
           select ${section.id} as id, ${section.code} as code, ${section.name} as name, ${section.state} as state,
                  ${section.deadline} as deadline, ${section.publishedAt} as published_at,
                  ${section.estimatedPrice}::text as estimated_price, ${project.name} as project_name,
-                 ${section.type} as type, ${section.method} as method, ${section.regionCode} as region_code, ${region.name} as region_name
+                 ${section.type} as type, ${section.method} as method, ${section.regionCode} as region_code, ${region.name} as region_name,
+                 (${section.state} = 'announced' and exists (select 1 from ${objection} where ${objection.sectionId} = ${section.id} and ${objection.answeredAt} is null)) as suspended
             from (select first_id, first_at from firsts order by first_at desc nulls last, first_id
                    limit ${search.pageSize} offset ${offset}) page
             join ${section} on ${section.id} = page.first_id
@@ -154,6 +157,8 @@ export async function searchSections(db: Database, search: PortalSearch) {
       method: r.method,
       regionCode: r.region_code,
       regionName: r.region_name,
+      /** Bidding suspended while an objection is open (实施条例 art. 22). */
+      suspended: r.suspended,
     }));
   const walked = rows[0]?.n ?? 0;
   const proven = offset + items.length + (walked > offset + items.length ? 1 : 0);
@@ -210,6 +215,14 @@ export async function getPublicSection(db: Database, sectionId: string) {
     .orderBy(asc(clarificationQuestion.askedAt));
   // The public half bidders seal to when custodians may also open (docs/sealed-bids.md §2).
   const [key] = await db.select().from(openingKey).where(eq(openingKey.sectionId, sectionId));
+  // 实施条例 art. 22: bidding is suspended while an objection is open. That bidding is suspended, since
+  // when and until when an answer is due are public; who objected, how many did and what they wrote
+  // are not (the answer is published, without the objector's name).
+  const [suspension] = await executeRows<{ n: number; since: Date | string | null; due: Date | string | null }>(
+    db,
+    sql`select count(*)::int as n, min(${objection.filedAt}) as since, max(${objection.answerDue}) as due
+          from ${objection} where ${objection.sectionId} = ${sectionId} and ${objection.answeredAt} is null`,
+  );
   const s = row.section;
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   const timeline = [
@@ -248,6 +261,11 @@ export async function getPublicSection(db: Database, sectionId: string) {
     documents: documents.map((d) => ({ id: d.id, filename: d.filename, contentType: d.contentType, size: d.size, sha256: d.sha256, version: d.version, uploadedAt: d.uploadedAt.toISOString(), superseded: d.supersededAt !== null })),
     clarifications: answered.map((q) => ({ id: q.id, question: q.question, noticeId: q.noticeId!, askedAt: q.askedAt.toISOString() })),
     timeline,
+    /** Bidding suspended by an open objection (实施条例 art. 22), or null. */
+    suspension:
+      suspension && suspension.n > 0 && s.state === 'announced'
+        ? { since: new Date(suspension.since!).toISOString(), answerDue: new Date(suspension.due!).toISOString() }
+        : null,
     openingKey: key ? { suite: key.suite, keyId: key.keyId, publicKeySpki: Buffer.from(key.publicKeySpki).toString('base64') } : null,
   };
 }

@@ -113,8 +113,14 @@ export async function listOwnBidding(db: Database, account: SessionAccount) {
         .where(and(inArray(notice.sectionId, sectionIds), sql`${notice.kind} <> 'tender'`, sql`${notice.publishedAt} is not null`))
         .orderBy(desc(notice.publishedAt))
     : [];
+  // 实施条例 art. 22: which of them have bidding suspended by an open objection.
+  const held = new Set(
+    sectionIds.length
+      ? (await db.select({ sectionId: objection.sectionId }).from(objection).where(and(inArray(objection.sectionId, sectionIds), isNull(objection.answeredAt)))).map((o) => o.sectionId)
+      : [],
+  );
   return {
-    sections: sections.map((s) => ({ ...s, deadline: s.deadline.toISOString(), firstObtainedAt: s.firstObtainedAt.toISOString() })),
+    sections: sections.map((s) => ({ ...s, deadline: s.deadline.toISOString(), firstObtainedAt: s.firstObtainedAt.toISOString(), suspended: s.state === 'announced' && held.has(s.id) })),
     questions: questions.map((q) => ({ ...q, askedAt: q.askedAt.toISOString(), answeredAt: iso(q.answeredAt) })),
     objections: objections.map((o) => ({ id: o.id, sectionId: o.sectionId, text: o.text, filedAt: o.filedAt.toISOString(), answerDue: o.answerDue.toISOString(), answer: o.answer, answeredAt: iso(o.answeredAt) })),
     notices: notices.map((n) => ({ ...n, publishedAt: iso(n.publishedAt), deadlineAfter: iso(n.deadlineAfter) })),

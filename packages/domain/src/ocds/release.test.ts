@@ -314,6 +314,25 @@ describe('sectionRelease mapping', () => {
     });
   });
 
+  it('says, while an objection is open, that bidding is suspended (实施条例 art. 22), and stays valid', () => {
+    const plain = sectionRelease(announcedConstruction());
+    const suspended = sectionRelease({ ...announcedConstruction(), suspension: { since: '2025-03-10T15:00:00+08:00', answerDue: '2025-03-14T00:00:00+08:00' } });
+    expect(suspended.tender.status).toBe('active');
+    expect(suspended.date).toBe('2025-03-10T07:00:00.000Z');
+    expect(suspended.id).not.toBe(plain.id);
+    expect(suspended.tender.documents.at(-1)).toMatchObject({
+      id: 'suspension',
+      documentType: 'complaints',
+      title: '招标活动暂停（异议处理中） / Bidding suspended: an objection is being answered',
+      datePublished: '2025-03-10T07:00:00.000Z',
+    });
+    expectValidRelease(suspended);
+    expect(plain.tender.documents.some((d) => d.id === 'suspension')).toBe(false);
+    // A section no longer announced has nothing to suspend.
+    const failed = sectionRelease({ ...failedSection(), suspension: { since: '2025-03-10T15:00:00+08:00', answerDue: '2025-03-14T00:00:00+08:00' } });
+    expect(failed.tender.documents.some((d) => d.id === 'suspension')).toBe(false);
+  });
+
   it('maps a cancelled section to a cancellation carrying the reason', () => {
     const release = sectionRelease(cancelledSection());
     expect(release.tag).toEqual(['tenderCancellation']);

@@ -31,6 +31,8 @@
  * |                                   | notice: tender → tenderNotice, clarification and objectionAnswer →            |
  * |                                   | clarifications, amendment → tenderNotice; a failed or cancelled section with  |
  * |                                   | a reason gets unsuccessfulDetails / cancellationDetails carrying the reason   |
+ * |                                   | an announced section suspended by an open objection (实施条例 art. 22) gets a  |
+ * |                                   | 'suspension' document (complaints) saying so, dated when it began            |
  * | tender.amendments[]               | one per amendment notice: {id, date: publishedAt, rationale: title}           |
  * | (not exported)                    | bond, bidValidityDays, documentsUntil: core 1.1 has no field for them         |
  *
@@ -58,6 +60,11 @@
  *   id; the date (and with it the id) is therefore the latest thing that changed.
  * - Drafts map to a 'planning' release for completeness, but whether a draft is shown at all is the
  *   caller's decision: this function never decides visibility.
+ * - 1.1 has no suspended tender status either: a suspended section stays 'active' (it is, and it
+ *   resumes on the answer), and the suspension travels as a document of type 'complaints' ("complaints
+ *   and decisions", in 1.1's documentType codelist), which is what an objection (异议) is. Its date
+ *   is when bidding was suspended, so the release's id changes when the suspension begins; the answer
+ *   notice changes it again when it ends. Who objected, and how many did, are not published.
  * - Dates are normalised to UTC (toISOString); input instants must carry Z or an offset.
  */
 import { AppError } from '../errors';
@@ -122,6 +129,8 @@ export interface SectionForRelease {
     superseded: boolean;
   }>;
   notices: Array<{ id: string; kind: NoticeKind; title: string; publishedAt: string }>;
+  /** Bidding suspended by an open objection (实施条例 art. 22): since when, and the answer's due time. */
+  suspension?: { since: string; answerDue: string } | null | undefined;
 }
 
 export interface ReleasePackageMeta {
@@ -259,6 +268,8 @@ export function sectionRelease(input: SectionForRelease): OcdsRelease {
     ...input.notices.map((n) => instant(n.publishedAt, `notices[${n.id}].publishedAt`)),
     ...input.documents.map((d) => instant(d.uploadedAt, `documents[${d.id}].uploadedAt`)),
   ];
+  const suspension = section.state === 'announced' && input.suspension ? input.suspension : null;
+  if (suspension) published.push(instant(suspension.since, 'suspension.since'));
   const date = new Date(Math.max(changed.getTime(), ...published.map((d) => d.getTime()))).toISOString();
 
   const agency = input.procuringEntity && input.procuringEntity.id !== buyer.id ? input.procuringEntity : null;
@@ -291,6 +302,17 @@ export function sectionRelease(input: SectionForRelease): OcdsRelease {
       }),
     ),
   ];
+  if (suspension) {
+    documents.push({
+      id: 'suspension',
+      documentType: 'complaints',
+      title: '招标活动暂停（异议处理中） / Bidding suspended: an objection is being answered',
+      description: `招标文件有异议尚待答复，答复前暂停招标投标活动（招标投标法实施条例第二十二条），答复期限 ${iso(suspension.answerDue, 'suspension.answerDue')} / An objection to the tender documents is being answered; bidding is suspended until the answer (Implementing Regulations art. 22), due ${iso(suspension.answerDue, 'suspension.answerDue')}`,
+      url: sectionUrl,
+      datePublished: iso(suspension.since, 'suspension.since'),
+      format: 'text/html',
+    });
+  }
   if ((section.state === 'cancelled' || section.state === 'failed') && section.stateReason) {
     const cancelled = section.state === 'cancelled';
     documents.push({

@@ -21,7 +21,7 @@ export type OcdsProcurementCategory = 'works';
 export type OcdsPartyRole = 'buyer' | 'procuringEntity' | 'otherWitness';
 
 /** documentType is an open codelist. */
-export type OcdsDocumentType = 'biddingDocuments' | 'tenderNotice' | 'clarifications' | 'cancellationDetails' | 'unsuccessfulDetails';
+export type OcdsDocumentType = 'biddingDocuments' | 'tenderNotice' | 'clarifications' | 'complaints' | 'cancellationDetails' | 'unsuccessfulDetails';
 
 export interface OcdsIdentifier {
   /** org-id.guide list code; CN-USCI is 统一社会信用代码. */

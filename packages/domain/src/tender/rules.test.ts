@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { calendarOf, EMPTY_CALENDAR, instantOf } from '../calendar/calendar';
-import { checkBond, checkObjectionFiling, checkSchedule, deadlineAfterAmendment, type ScheduleInput } from './rules';
+import { addDays, calendarOf, daysBetween, EMPTY_CALENDAR, instantOf, localDateOf } from '../calendar/calendar';
+import { cnCalendar } from '../calendar/cn-holidays';
+import {
+  checkBond,
+  checkObjectionFiling,
+  checkSchedule,
+  DAYS_AFTER_OBJECTION_ANSWER,
+  deadlineAfterAmendment,
+  deadlineAfterObjectionAnswer,
+  objectionAnswerDue,
+  overdueDates,
+  type ScheduleInput,
+} from './rules';
 
 const at = (date: string, time = '09:30') => instantOf(date, time);
 const rules = (input: Partial<ScheduleInput>, calendar = EMPTY_CALENDAR) =>
@@ -145,6 +156,102 @@ describe('objections to the documents ≥ 10 days before the deadline (实施条
     ['2026-12-13', 'objection-too-late'],
   ])('filed %s → %s', (filed, expected) => {
     expect(checkObjectionFiling({ deadline, filedAt: at(filed, '23:59') })?.rule ?? null).toBe(expected);
+  });
+});
+
+describe('an objection answered late moves the deadline (实施条例 art. 22: bidding is suspended until the answer)', () => {
+  // Filed Tue 2026-12-08: the tenderer answers by the end of Fri 12-11 (answerDue Sat 12-12 00:00).
+  const filed = at('2026-12-08', '15:00');
+  const answerDue = objectionAnswerDue(filed);
+  const deadline = at('2026-12-21', '09:30');
+  const after = (answeredAt: Date, calendar = EMPTY_CALENDAR) => deadlineAfterObjectionAnswer({ deadline, answer: { answerDue, answeredAt } }, calendar);
+
+  it('gives the tenderer 3 days after the day of filing', () => {
+    expect(answerDue.toISOString()).toBe(instantOf('2026-12-12').toISOString());
+  });
+
+  it.each([
+    // [answered at, days overdue, new deadline]
+    [at('2026-12-11', '23:59'), 0, '2026-12-21T01:30:00.000Z'], // the last day: on time, nothing moves
+    [instantOf('2026-12-12'), 0, '2026-12-21T01:30:00.000Z'], // 00:00 of the 4th day: the 3 days are just over
+    [at('2026-12-12', '00:01'), 1, '2026-12-22T01:30:00.000Z'], // a minute late is a day late
+    [at('2026-12-14', '09:00'), 3, '2026-12-24T01:30:00.000Z'], // Sat, Sun, Mon: 3 days, weekends count
+    [at('2026-12-16', '09:00'), 5, '2026-12-28T01:30:00.000Z'], // Sat 12-26 → rolled to Mon 12-28
+  ])('answered %s → %i days overdue, deadline %s', (answeredAt, days, expected) => {
+    const result = after(answeredAt);
+    expect(result.daysOverdue).toBe(days);
+    expect(result.daysAdded).toBe(days);
+    expect(result.moved).toBe(days > 0);
+    expect(result.deadline.toISOString()).toBe(expected);
+  });
+
+  it('rolls the moved deadline past a statutory holiday (民法典 art. 203)', () => {
+    // Deadline Tue 2026-09-29 09:30; filed Sat 09-19 (the latest day), answer due by Tue 09-22;
+    // answered Thu 09-24: 2 days overdue → Thu 10-01, 国庆节 (off to 10-07) → Thu 10-08.
+    const due = objectionAnswerDue(at('2026-09-19', '10:00'));
+    const result = deadlineAfterObjectionAnswer({ deadline: at('2026-09-29', '09:30'), answer: { answerDue: due, answeredAt: at('2026-09-24', '08:00') } }, cnCalendar());
+    expect(result).toMatchObject({ moved: true, daysOverdue: 2 });
+    expect(result.deadline.toISOString()).toBe(at('2026-10-08', '09:30').toISOString());
+    // On an empty calendar the same answer moves it to 10-01 itself.
+    expect(deadlineAfterObjectionAnswer({ deadline: at('2026-09-29', '09:30'), answer: { answerDue: due, answeredAt: at('2026-09-24', '08:00') } }, EMPTY_CALENDAR).deadline.toISOString()).toBe(
+      at('2026-10-01', '09:30').toISOString(),
+    );
+  });
+
+  it('moves a deadline that passed while the objection was open into the future', () => {
+    // Answered Wed 12-23, two days after the deadline: 12 days overdue (12-12 … 12-23) → Sat 2027-01-02 → Mon 01-04.
+    const result = after(at('2026-12-23', '10:00'));
+    expect(result).toMatchObject({ moved: true, daysOverdue: 12 });
+    expect(result.deadline.toISOString()).toBe(at('2027-01-04', '09:30').toISOString());
+  });
+
+  it('counts a day on which several objections held bidding once', () => {
+    // A filed 12-01 (due by 12-04) and B filed 12-06 (due by 12-09), both answered Thu 12-10.
+    const a = { answerDue: objectionAnswerDue(at('2026-12-01')), answeredAt: at('2026-12-10', '10:00') };
+    const b = { answerDue: objectionAnswerDue(at('2026-12-06')), answeredAt: at('2026-12-10', '11:00') };
+    expect(overdueDates(a)).toEqual(['2026-12-05', '2026-12-06', '2026-12-07', '2026-12-08', '2026-12-09', '2026-12-10']);
+    expect(overdueDates(b)).toEqual(['2026-12-10']);
+    const first = deadlineAfterObjectionAnswer({ deadline, answer: a }, EMPTY_CALENDAR);
+    expect(first).toMatchObject({ daysOverdue: 6, daysAdded: 6 });
+    expect(first.deadline.toISOString()).toBe(at('2026-12-28', '09:30').toISOString()); // 12-27 is a Sunday
+    const second = deadlineAfterObjectionAnswer({ deadline: first.deadline, answer: b, earlier: [a] }, EMPTY_CALENDAR);
+    expect(second).toMatchObject({ moved: false, daysOverdue: 1, daysAdded: 0 });
+    // Either order ends on the same deadline.
+    const bFirst = deadlineAfterObjectionAnswer({ deadline, answer: b }, EMPTY_CALENDAR);
+    const aSecond = deadlineAfterObjectionAnswer({ deadline: bFirst.deadline, answer: a, earlier: [b] }, EMPTY_CALENDAR);
+    expect(aSecond.daysAdded + bFirst.daysAdded).toBe(6);
+    expect(aSecond.deadline.toISOString()).toBe(first.deadline.toISOString());
+  });
+
+  it('never leaves fewer than 7 days after a late answer', () => {
+    // A deadline already behind the answer and overdue days already counted: the floor decides.
+    const answer = { answerDue: instantOf('2026-12-12'), answeredAt: at('2026-12-14', '16:00') };
+    const result = deadlineAfterObjectionAnswer({ deadline: at('2026-12-14', '09:30'), answer, earlier: [answer] }, EMPTY_CALENDAR);
+    expect(result).toMatchObject({ moved: true, daysAdded: 0 });
+    expect(result.deadline.toISOString()).toBe(at('2026-12-21', '09:30').toISOString());
+  });
+
+  it('leaves, for any filing day of 2026–2027 and any delay, at least the time an on-time answer would have left', () => {
+    const calendar = cnCalendar({ projected: true });
+    for (let filedDate = '2026-01-01'; filedDate <= '2027-12-31'; filedDate = addDays(filedDate, 1)) {
+      const filedAt = at(filedDate, '14:00');
+      const due = objectionAnswerDue(filedAt);
+      const lastDay = addDays(filedDate, 3);
+      for (const lead of [10, 11, 17, 30]) {
+        const original = at(addDays(filedDate, lead), '09:30');
+        for (const delay of [0, 1, 2, 5, 9, 14]) {
+          const answeredAt = at(addDays(lastDay, delay), '16:00');
+          const result = deadlineAfterObjectionAnswer({ deadline: original, answer: { answerDue: due, answeredAt } }, calendar);
+          const answered = localDateOf(answeredAt);
+          const left = daysBetween(answered, localDateOf(result.deadline));
+          expect(result.moved).toBe(delay > 0);
+          expect(result.daysOverdue).toBe(delay);
+          expect(left).toBeGreaterThanOrEqual(daysBetween(lastDay, localDateOf(original)));
+          expect(left).toBeGreaterThanOrEqual(DAYS_AFTER_OBJECTION_ANSWER);
+          expect(result.deadline.getTime()).toBeGreaterThan(answeredAt.getTime());
+        }
+      }
+    }
   });
 });
 

@@ -309,3 +309,63 @@ export function checkObjectionFiling(input: { deadline: Date; filedAt: Date }): 
 export function objectionAnswerDue(filedAt: Date): Date {
   return instantOf(addDays(localDateOf(filedAt), 4));
 }
+
+/**
+ * The least time an objection answered on time leaves before the deadline: filed on the deadline's
+ * date − 10 at the latest and answered within the 3 days after, so 7 days remain (实施条例 art. 22).
+ */
+export const DAYS_AFTER_OBJECTION_ANSWER = 7;
+
+/** When an objection was due to be answered and when it was. */
+export interface ObjectionAnswerTimes {
+  answerDue: Date;
+  answeredAt: Date;
+}
+
+/**
+ * The dates on which bidding stayed suspended past the 3 days the tenderer had to answer: from the
+ * day after the last day of the answer period to the date the answer was published, both counted
+ * as `endDateOf` counts a period's end (an answer at 00:00 of a day covers nothing of that day). A
+ * minute late is a whole day late (decision 005 counts dates, not hours).
+ */
+export function overdueDates(times: ObjectionAnswerTimes): LocalDate[] {
+  if (times.answeredAt.getTime() <= times.answerDue.getTime()) return [];
+  const dates: LocalDate[] = [];
+  const last = endDateOf(times.answeredAt);
+  for (let day = addDays(endDateOf(times.answerDue), 1); day <= last; day = addDays(day, 1)) dates.push(day);
+  return dates;
+}
+
+/**
+ * 实施条例 art. 22: while an objection is open, bidding is suspended (作出答复前，应当暂停招标投标活动).
+ * The tenderer has 3 days to answer; the deadline was set knowing that. An answer that comes later
+ * has kept bidders from bidding for longer than the law allows, so the deadline moves by the days
+ * the answer was overdue, at the same time of day, and rolls past rest days (民法典 art. 203, as
+ * for a late amendment). Two rules together:
+ *
+ * * **By the overdue days.** Each date on which bidding was held past an answer period counts once,
+ *   whatever number of objections held it: the dates already counted for the section's earlier
+ *   answers (`earlier`) are not counted again.
+ * * **Never less than an on-time answer leaves.** After a late answer at least
+ *   `DAYS_AFTER_OBJECTION_ANSWER` (7) days remain, the least an on-time answer can leave. For one
+ *   objection the first rule gives this already (the deadline − the last day to answer ≥ 7, and
+ *   both move by the same days); it matters when the deadline has already passed while the
+ *   objection was open (the deadline's close was held), which must end in a deadline in the future.
+ *
+ * An answer on time moves nothing.
+ */
+export function deadlineAfterObjectionAnswer(
+  input: { deadline: Date; answer: ObjectionAnswerTimes; earlier?: readonly ObjectionAnswerTimes[] },
+  calendar: HolidayCalendar,
+): { deadline: Date; moved: boolean; daysOverdue: number; daysAdded: number } {
+  const overdue = overdueDates(input.answer);
+  if (overdue.length === 0) return { deadline: input.deadline, moved: false, daysOverdue: 0, daysAdded: 0 };
+  const counted = new Set((input.earlier ?? []).flatMap(overdueDates));
+  const daysAdded = overdue.filter((d) => !counted.has(d)).length;
+  const time = localTimeOf(input.deadline).slice(0, 5);
+  const byOverdue = daysAdded > 0 ? rollForward(addDays(localDateOf(input.deadline), daysAdded), calendar) : localDateOf(input.deadline);
+  const floor = earliestAfterDays(localDateOf(input.answer.answeredAt), DAYS_AFTER_OBJECTION_ANSWER, calendar);
+  const date = byOverdue > floor ? byOverdue : floor;
+  const deadline = date === localDateOf(input.deadline) ? input.deadline : instantOf(date, time);
+  return { deadline, moved: deadline.getTime() !== input.deadline.getTime(), daysOverdue: overdue.length, daysAdded };
+}

@@ -6,7 +6,7 @@ import { DeadlineClock } from '../../components/bid/deadline-clock';
 import { ReceiptView } from '../../components/bid/receipt-view';
 import { useBidFlow, type Notice, type SealingInfo } from '../../components/bid/use-bid-flow';
 import { useKeyFile } from '../../components/bid/use-key-file';
-import { StateBadge, Time } from '../../components/section-bits';
+import { StateBadge, SuspendedBadge, SuspensionNotice, Time } from '../../components/section-bits';
 import { WorkspaceShell } from '../../components/workspace-shell';
 import { useI18n } from '../../i18n/i18n';
 import { serverApi, type ServerApi } from '../../lib/api.server';
@@ -41,6 +41,8 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   return {
     me,
     section: { id: section.id, code: section.code, name: section.name, deadline: section.deadline, state: section.state },
+    suspension: portal.suspension,
+    now: new Date().toISOString(),
     sealing,
     submissions,
   };
@@ -49,7 +51,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 export default function BidPage({ loaderData }: Route.ComponentProps) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { me, section, sealing, submissions } = loaderData;
+  const { me, section, sealing, submissions, suspension, now } = loaderData;
   // The submission that counts now; the newest if the API does not say.
   const current = submissions.find((s) => s.current) ?? submissions[0] ?? null;
   return (
@@ -58,10 +60,12 @@ export default function BidPage({ loaderData }: Route.ComponentProps) {
         <Link to="/w/bidder">{t('ws.bidder.title')}</Link> › <Link to={`/sections/${section.id}`}>{section.name}</Link> › <span className="mono">{section.code}</span>
       </p>
       <DeadlineClock deadline={section.deadline} />
+      <SuspensionNotice suspension={suspension} now={now} />
       <section className="panel" aria-labelledby="status-title" data-testid="bid-status" data-status={current?.kind ?? 'none'}>
         <div className="panel-heading">
           <h2 id="status-title">{t('bid.status')}</h2>
           <StateBadge state={section.state} />
+          <SuspendedBadge suspended={suspension !== null} />
         </div>
         <p>
           <strong>{current?.kind === 'submit' ? t('bid.status.submitted') : current?.kind === 'withdraw' ? t('bid.status.withdrawn') : t('bid.status.none')}</strong>

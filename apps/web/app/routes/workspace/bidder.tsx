@@ -1,7 +1,7 @@
 import { DataTable } from '@ggzy/ui';
 import { Link } from 'react-router';
 import type { Route } from './+types/bidder';
-import { StateBadge, Time } from '../../components/section-bits';
+import { StateBadge, SuspendedBadge, Time } from '../../components/section-bits';
 import { AccountCard, ComingNext, WorkspaceShell } from '../../components/workspace-shell';
 import { useI18n } from '../../i18n/i18n';
 import { serverApi } from '../../lib/api.server';
@@ -58,7 +58,7 @@ export default function BidderWorkspace({ loaderData }: Route.ComponentProps) {
                     ) : null}
                   </td>
                   <td>
-                    <StateBadge state={s.state} />
+                    <StateBadge state={s.state} /> <SuspendedBadge suspended={s.suspended} />
                   </td>
                   <td>
                     <Time iso={s.deadline} />
