@@ -23,6 +23,11 @@ const request = () => ({ requestId: randomUUID(), ip: '203.0.113.9', userAgent: 
 async function completedUpload(db: Database, bidder: TestBidder, sectionId: string) {
   const id = randomUUID();
   const ciphertextSha256 = createHash('sha256').update(randomBytes(32)).digest('hex');
+  // What the header of an envelope sealed from this bidder's sealing info says (envelope-binding.ts).
+  const [facts] = await executeRows<{ code: string; key_id: string }>(
+    db,
+    sql`select s.code, c.key_id from section s, certificate c where s.id = ${sectionId} and c.id = ${bidder.certificateId}`,
+  );
   await db.insert(bidUpload).values({
     id,
     sectionId,
@@ -33,6 +38,9 @@ async function completedUpload(db: Database, bidder: TestBidder, sectionId: stri
     ciphertextSha256,
     headerSha256: ciphertextSha256,
     suite: SUITE,
+    headerSection: facts!.code,
+    headerBidder: bidder.creditCode,
+    recipientKeyIds: [`bidder:${facts!.key_id}`],
   });
   return signedSubmit(bidder, { sectionId, organisationId: bidder.account.organisationId!, uploadId: id, ciphertextSha256, envelopeBytes: 4096 });
 }
