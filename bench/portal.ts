@@ -4,7 +4,7 @@
  * answering a JSON body of the same size in the same run.
  */
 import { createApiHandler, portalCacheStats, seedDemo, type PortalCacheStats, type Services } from '@ggzy/api';
-import { sql } from '@ggzy/db';
+import { executeRows, sql } from '@ggzy/db';
 import { createTestDatabase } from '@ggzy/db/testing';
 import { METHODS_OF_TYPE, SCORING_TEMPLATES, type TransactionType } from '@ggzy/domain';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,7 +50,22 @@ export async function fillSections(services: Pick<Services, 'db'>, count: number
       from project p, generate_series(1, 5) as s,
            lateral (select now() - make_interval(mins => (hashtext(p.code || 'x' || s) & 524287)) as t) as times
      where p.code like 'B-%'`);
-  await services.db.execute(sql`analyze`);
+  // As a running portal's tables are: vacuumed (the visibility map set, so index-only scans stay
+  // index-only; hint bits written) and analysed, and the fill's dirty pages written out, so that
+  // the load below does not share the machine with autovacuum or a checkpoint of the fill.
+  await services.db.execute(sql`vacuum analyze project`);
+  await services.db.execute(sql`vacuum analyze section`);
+  await services.db.execute(sql`checkpoint`);
+}
+
+/** Waits until no autovacuum worker runs on this server (earlier bench phases leave work behind). */
+export async function settleDatabase(services: Pick<Services, 'db'>, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const [busy] = await executeRows<{ n: number }>(services.db, sql`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`);
+    if (!busy?.n) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export interface LoadFigures {
@@ -155,10 +170,13 @@ export async function measurePortal(options: { sections: number; seconds: number
       res.end(body);
     });
     const bareUrl = await listen(bare);
+    await settleDatabase(services);
     const bareFigures = await load(bareUrl, queries, weights, options.rate, options.seconds);
+    await settleDatabase(services);
     const apiFigures = await load(apiUrl, queries, weights, options.rate, options.seconds);
     const cachedUrl = await listen(cachedApi);
     // The cache starts cold: the run itself fills it, as after a deployment.
+    await settleDatabase(services);
     const cachedFigures = await load(cachedUrl, queries, weights, options.rate, options.seconds);
     return {
       sections: options.sections,
