@@ -5,3 +5,4 @@ export * from './trace';
 export * from './tender';
 export * from './certificate';
 export * from './bid';
+export * from './live';
