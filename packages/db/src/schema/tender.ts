@@ -117,7 +117,7 @@ export const notice = pgTable(
     sectionId: uuid('section_id')
       .notNull()
       .references(() => section.id),
-    kind: text('kind', { enum: ['tender', 'amendment', 'clarification', 'objectionAnswer'] }).notNull(),
+    kind: text('kind', { enum: ['tender', 'amendment', 'clarification', 'objectionAnswer', 'failure'] }).notNull(),
     title: text('title').notNull(),
     /** Sanitised HTML (only a safe subset of tags survives). */
     bodyHtml: text('body_html').notNull(),
