@@ -110,6 +110,7 @@ CREATE TABLE "opening_record_row" (
 	CONSTRAINT "opening_record_row_section_id_organisation_id_pk" PRIMARY KEY("section_id","organisation_id")
 );
 --> statement-breakpoint
+ALTER TABLE "notice" ALTER COLUMN "created_by" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "bid_decryption" ADD CONSTRAINT "bid_decryption_section_id_section_id_fk" FOREIGN KEY ("section_id") REFERENCES "public"."section"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bid_decryption" ADD CONSTRAINT "bid_decryption_organisation_id_organisation_id_fk" FOREIGN KEY ("organisation_id") REFERENCES "public"."organisation"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bid_decryption" ADD CONSTRAINT "bid_decryption_submission_id_bid_submission_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."bid_submission"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -125,9 +125,8 @@ export const notice = pgTable(
     deadlineBefore: ts('deadline_before'),
     deadlineAfter: ts('deadline_after'),
     publishedAt: ts('published_at'),
-    createdBy: uuid('created_by')
-      .notNull()
-      .references(() => account.id),
+    /** Null for what the platform publishes by itself (the failure notice at the deadline). */
+    createdBy: uuid('created_by').references(() => account.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('notice_section_idx').on(t.sectionId, t.publishedAt)],
