@@ -4,7 +4,8 @@
  * live event in one transaction.
  */
 import { appendTrace } from '@ggzy/audit';
-import { executeRows, hallMessage, openingHall, sql, type Database } from '@ggzy/db';
+import { and, bidDecryption, eq, executeRows, hallMessage, openingHall, openingRecordRow, organisation, sql, type Database } from '@ggzy/db';
+import { nextPosition, publicRow, settleIfComplete } from './record';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHost } from './access';
@@ -132,3 +133,39 @@ export async function postMessage(call: HostCall & { text: string }) {
   });
 }
 
+
+/**
+ * The host's decision on a bid that cannot be decrypted (电子招标投标办法 art. 31): the bidder's
+ * fault → revoked (撤销), anyone else's → withdrawn (撤回), with a reason; the other bids go on.
+ * Only for a bid whose decryption failed, or any still sealed once the window has closed.
+ */
+export async function decideBid(call: HostCall & { organisationId: string; outcome: 'revoked' | 'withdrawn'; reason: string }) {
+  return call.db.transaction(async (tx) => {
+    const { hall, section } = await loadHall(tx, call.sectionId, { lock: true });
+    requireHost(section, call.account);
+    assertNotPaused(hall);
+    assertHallState(hall, ['decrypting'], { zh: '处理无法解密的投标', en: 'decide on a bid that cannot be decrypted' });
+    const [bid] = await tx.select().from(bidDecryption).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
+    if (!bid) throw hallRefusal('NOT_FOUND', 'no-such-bid', '该单位在本标段没有投标', 'That company has no bid in this section');
+    const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select now() >= ${hall.decryptionEndsAt} as closed`)) as [{ closed: boolean }];
+    if (!(bid.state === 'failed' || (closed && bid.state === 'waiting'))) {
+      throw hallRefusal('CONFLICT', 'not-decidable', `该投标当前状态为 ${bid.state}，只有解密失败的投标，或解密时间结束后仍未解密的投标，才由主持人处理`, `That bid is ${bid.state}; the host decides only bids whose decryption failed, or that are still sealed once the window has closed`, { state: bid.state });
+    }
+    const [company] = await tx.select({ name: organisation.name, creditCode: organisation.creditCode }).from(organisation).where(eq(organisation.id, call.organisationId));
+    await tx.update(bidDecryption).set({ state: call.outcome, reason: call.reason, decidedBy: call.account.accountId, updatedAt: sql`now()` }).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
+    const [row] = await tx
+      .insert(openingRecordRow)
+      .values({ sectionId: section.id, position: await nextPosition(tx, section.id), organisationId: call.organisationId, companyName: company!.name, creditCode: company!.creditCode, outcome: call.outcome, reason: call.reason })
+      .returning();
+    await appendTrace(tx, actorOf(call.request, call.account), {
+      action: 'hall.decide',
+      targetType: 'section',
+      targetId: section.id,
+      details: { organisation: call.organisationId, outcome: call.outcome, reason: call.reason, previous: bid.state },
+    });
+    await publishHall(tx, section.id, 'bid.decided', { organisationId: call.organisationId, outcome: call.outcome, reason: call.reason });
+    await publishHall(tx, section.id, 'record.row', { row: publicRow(row!) });
+    await settleIfComplete(tx, section.id);
+    return { state: call.outcome, row: publicRow(row!) };
+  });
+}
