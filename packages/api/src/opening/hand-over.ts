@@ -57,7 +57,7 @@ async function claim(call: Call) {
     }
     assertNotPaused(hall);
     assertHallState(hall, ['decrypting'], { zh: '提交解密密钥（主持人尚未开始解密，或解密已结束）', en: 'hand over a key (the host has not started the decryption, or it is over)' });
-    const [{ open: windowOpen }] = (await executeRows<{ open: boolean }>(tx, sql`select now() < ${hall.decryptionEndsAt} as open`)) as [{ open: boolean }];
+    const [{ open: windowOpen }] = (await executeRows<{ open: boolean }>(tx, sql`select now() < ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz as open`)) as [{ open: boolean }];
     if (!windowOpen) throw windowClosed();
     const digest = keyDigest(call.contentKey);
     if (own.state === 'decrypted' || own.state === 'recovered') {

@@ -147,7 +147,7 @@ export async function decideBid(call: HostCall & { organisationId: string; outco
     assertHallState(hall, ['decrypting'], { zh: '处理无法解密的投标', en: 'decide on a bid that cannot be decrypted' });
     const [bid] = await tx.select().from(bidDecryption).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
     if (!bid) throw hallRefusal('NOT_FOUND', 'no-such-bid', '该单位在本标段没有投标', 'That company has no bid in this section');
-    const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select now() >= ${hall.decryptionEndsAt} as closed`)) as [{ closed: boolean }];
+    const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed`)) as [{ closed: boolean }];
     if (!(bid.state === 'failed' || (closed && bid.state === 'waiting'))) {
       throw hallRefusal('CONFLICT', 'not-decidable', `该投标当前状态为 ${bid.state}，只有解密失败的投标，或解密时间结束后仍未解密的投标，才由主持人处理`, `That bid is ${bid.state}; the host decides only bids whose decryption failed, or that are still sealed once the window has closed`, { state: bid.state });
     }
