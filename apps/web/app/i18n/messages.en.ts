@@ -347,6 +347,7 @@ export const en: Messages = {
   'noticeKind.amendment': 'Amendment',
   'noticeKind.clarification': 'Clarification',
   'noticeKind.objectionAnswer': 'Answer to an objection',
+  'noticeKind.failure': 'Notice of failed tender',
 
   'timeline.published': 'Tender notice published',
   'timeline.documentsFrom': 'Tender documents available',

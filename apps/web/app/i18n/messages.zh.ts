@@ -350,6 +350,7 @@ export const zh = {
   'noticeKind.amendment': '修改公告',
   'noticeKind.clarification': '澄清公告',
   'noticeKind.objectionAnswer': '异议答复',
+  'noticeKind.failure': '流标公告',
 
   'timeline.published': '发布招标公告',
   'timeline.documentsFrom': '开始发出招标文件',
