@@ -348,7 +348,7 @@ export const en: Messages = {
   'noticeKind.amendment': 'Amendment',
   'noticeKind.clarification': 'Clarification',
   'noticeKind.objectionAnswer': 'Answer to an objection',
-  'noticeKind.failure': 'Failure notice (no opening)',
+  'noticeKind.failure': 'Notice of failed tender',
 
   'timeline.published': 'Tender notice published',
   'timeline.documentsFrom': 'Tender documents available',

@@ -15,6 +15,7 @@ import { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, ty
 import { takeDueTransitions } from '../tender/timed-transitions';
 import { createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from '../testing';
 import { SIGN_IN_CONTEXT } from './sign-in';
+import { CONFIRM_CONTEXT, confirmMessage } from './confirm';
 
 const bytesOf = async (iterable: AsyncIterable<Uint8Array>) => {
   const parts: Uint8Array[] = [];
@@ -155,5 +156,30 @@ describe('handing over content keys in the hall', () => {
     const events = await db.select().from(liveEvent).where(eq(liveEvent.topic, `hall:${section.id}`)).orderBy(liveEvent.seq);
     const firstRow = events.findIndex((e) => e.kind === 'record.row');
     expect(JSON.stringify(events.slice(0, firstRow))).not.toContain(String(schedules[0]!.priceFen));
+  });
+
+  it('confirms the record (signed, bidders only), takes an objection, and closes only once it is answered: the section moves to evaluating', async () => {
+    const opened = await host.caller.hall.openConfirmation({ sectionId: section.id, minutes: 10 });
+    const sign = (i: number, recordSha256 = opened.recordSha256) => {
+      const message = confirmMessage({ sectionId: section.id, organisationId: bidders[i]!.account.organisationId!, recordSha256 });
+      return { sectionId: section.id, message, signature: Buffer.from(signMessage(bidders[i]!.privateKeyPem, CONFIRM_CONTEXT, new TextEncoder().encode(message))).toString('base64'), certificateId: bidders[i]!.certificateId };
+    };
+    expect(refusal(await clients[0]!.caller.hall.confirm(sign(0, 'a'.repeat(64))).catch((e) => e))).toMatchObject({ reason: 'wrong-record' });
+    expect(await clients[0]!.caller.hall.confirm(sign(0))).toMatchObject({ already: false });
+    expect(await clients[0]!.caller.hall.confirm(sign(0))).toMatchObject({ already: true });
+    // Someone who did not bid cannot confirm it.
+    const outsider = await signedIn(p.services, 'bidder1');
+    expect(refusal(await outsider.caller.hall.confirm(sign(1)).catch((e) => e))).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'not-a-bidder' });
+    await clients[1]!.caller.hall.confirm(sign(1));
+    const objection = await clients[2]!.caller.hall.object({ sectionId: section.id, text: '本单位已在解密时间内尝试解密，请说明撤销的依据' });
+    expect(refusal(await host.caller.hall.close({ sectionId: section.id }).catch((e) => e))).toMatchObject({ reason: 'objections-open' });
+    await host.caller.hall.answer({ sectionId: section.id, objectionId: objection.id, answer: '经核查，解密时间内未收到贵单位的有效内容密钥，依电子招标投标办法第三十一条记录为撤销' });
+    const closed = await host.caller.hall.close({ sectionId: section.id });
+    expect(closed.sectionState).toBe('evaluating');
+    const [trace] = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), eq(traceEntry.action, 'hall.record.close')));
+    expect(trace!.digests.record).toBe(closed.recordSha256);
+    const snapshot = await testClient(p.services).caller.hall.get({ sectionId: section.id });
+    expect(snapshot).toMatchObject({ section: { state: 'evaluating' }, hall: { state: 'closed', recordSha256: closed.recordSha256 }, objections: [{ answer: expect.stringContaining('第三十一条') }] });
+    expect(snapshot.confirmations).toHaveLength(2);
   });
 });

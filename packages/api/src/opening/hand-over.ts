@@ -41,6 +41,9 @@ interface Call {
   organisationId?: string | undefined;
 }
 
+/** A `decrypting` mark older than this was left by a process that stopped; a new hand-over takes it over. */
+export const STALE_DECRYPTION_MINUTES = 10;
+
 const keyDigest = (key: Uint8Array) => createHash('sha256').update(key).digest('hex');
 
 function windowClosed() {
@@ -64,7 +67,12 @@ async function claim(call: Call) {
       if (own.keySha256 === digest) return { done: true as const, state: own.state, section, own };
       throw hallRefusal('CONFLICT', 'already-decrypted', '本单位的投标文件已解密成功，无需再次解密', 'Your bid is already decrypted; there is nothing more to do');
     }
-    if (own.state === 'decrypting') return { done: true as const, state: own.state, section, own };
+    if (own.state === 'decrypting') {
+      // A decryption another request is running. One left behind by a process that died mid-way
+      // (older than STALE_DECRYPTION_MINUTES) is taken over.
+      const [{ stale }] = (await executeRows<{ stale: boolean }>(tx, sql`select coalesce(${own.handedOverAt?.toISOString() ?? null}::timestamptz < now() - make_interval(mins => ${STALE_DECRYPTION_MINUTES}), true) as stale`)) as [{ stale: boolean }];
+      if (!stale) return { done: true as const, state: own.state, section, own };
+    }
     if (own.state === 'revoked' || own.state === 'withdrawn') {
       throw hallRefusal('CONFLICT', 'decided', `主持人已将本单位的投标记录为${own.state === 'revoked' ? '撤销' : '撤回'}（${own.reason ?? ''}），不能再解密`, `The host has recorded your bid as ${own.state} (${own.reason ?? ''}); it can no longer be decrypted`);
     }
@@ -168,7 +176,8 @@ function failureOf(error: unknown): AppError {
   if (error instanceof BidBundleError) {
     return hallRefusal('RULE_VIOLATION', 'bad-bundle', `投标文件已解密，但不是有效的投标文件包，无法读取开标一览表（${error.zh}）`, `The bid decrypted, but it is not a valid bid bundle and its opening schedule cannot be read (${error.en})`);
   }
-  throw error;
+  // Anything else (the store unreachable, a bug): the bid must not stay `decrypting`; the bidder retries.
+  return hallRefusal('RULE_VIOLATION', 'internal', '解密时服务器出错，请稍后重新提交内容密钥', 'The server failed while decrypting; hand the key over again shortly');
 }
 
 export async function handOverKey(call: Call) {

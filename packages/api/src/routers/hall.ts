@@ -5,6 +5,7 @@ import { hallRoleOf, loadHall } from '../opening/access';
 import { hallTopic } from '../opening/events';
 import { decideBid, extendDecryption, pauseHall, postMessage, resumeHall, startDecryption } from '../opening/host';
 import { handOverKey } from '../opening/hand-over';
+import { answerObjection, closeRecord, confirmRecord, objectToRecord, openConfirmation } from '../opening/confirm';
 import { createHallChallenge, signIn } from '../opening/sign-in';
 import { getHall } from '../opening/snapshot';
 import { procedure, publicProcedure, router } from '../trpc';
@@ -69,4 +70,25 @@ export const hallRouter = router({
     .mutation(({ ctx, input }) =>
       handOverKey({ db: ctx.db, store: ctx.store, request: ctx.request, account: ctx.account, sectionId: input.sectionId, organisationId: input.organisationId, contentKey: new Uint8Array(Buffer.from(input.contentKey, 'base64')) }),
     ),
+
+  openConfirmation: procedure('host:hall:region')
+    .input(z.object({ sectionId, minutes: z.number().int().min(5).max(240).default(30) }))
+    .mutation(({ ctx, input }) => openConfirmation({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  /** A bidder's signed confirmation of the record (`ggzy-opening-confirm/v1` over the record's digest). */
+  confirm: procedure('attend:hall:own')
+    .input(z.object({ sectionId, message: z.string().min(2).max(2048), signature: base64.max(4096), certificateId: z.uuid() }))
+    .mutation(({ ctx, input }) => confirmRecord({ db: ctx.db, pki: ctx.pki, request: ctx.request, account: ctx.account, ...input })),
+
+  object: procedure('attend:hall:own')
+    .input(z.object({ sectionId, text: z.string().trim().min(5, { error: '异议内容至少 5 个字 / at least 5 characters' }).max(5000) }))
+    .mutation(({ ctx, input }) => objectToRecord({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  answer: procedure('host:hall:region')
+    .input(z.object({ sectionId, objectionId: z.uuid(), answer: z.string().trim().min(2).max(5000) }))
+    .mutation(({ ctx, input }) => answerObjection({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  close: procedure('host:hall:region')
+    .input(z.object({ sectionId }))
+    .mutation(({ ctx, input }) => closeRecord({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
 });
