@@ -64,6 +64,11 @@ export const hallEn: { readonly [K in keyof typeof hallZh]: string } = {
   'hall.host.decide': 'Bids not decrypted',
   'hall.host.revoke': 'Record as revoked',
   'hall.host.withdraw': 'Record as withdrawn',
+  'hall.host.openConfirmation': 'Open the record for confirmation',
+  'hall.host.close': 'Close the opening',
+  'hall.host.answer': 'Answer the objection: {text}',
+  'hall.object': 'Object to the opening record',
+  'hall.object.send': 'Submit the objection',
   'hall.notFound': 'This section has no opening hall (its opening time has not come, or it failed).',
   'hall.link': 'Enter the opening hall',
 };

@@ -62,6 +62,11 @@ export const hallZh = {
   'hall.host.decide': '未解密投标的处理',
   'hall.host.revoke': '记为撤销',
   'hall.host.withdraw': '记为撤回',
+  'hall.host.openConfirmation': '开放开标记录确认',
+  'hall.host.close': '结束开标',
+  'hall.host.answer': '答复异议：{text}',
+  'hall.object': '对开标记录提出异议',
+  'hall.object.send': '提交异议',
   'hall.notFound': '本标段没有开标大厅（尚未到开标时间，或已流标）。',
   'hall.link': '进入开标大厅',
 } as const;

@@ -259,6 +259,7 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
       </section>
 
       {hall.me.role === 'host' ? <HostControls hall={hall} onDone={refresh} /> : null}
+      {hall.me.organisationId && hall.hall.state === 'confirming' ? <ObjectionForm sectionId={sectionId} onDone={refresh} /> : null}
     </div>
   );
 }
@@ -332,6 +333,21 @@ function HostControls({ hall, onDone }: { hall: Hall; onDone: () => Promise<void
           {t('hall.host.send')}
         </button>
       </div>
+      {hall.hall.state === 'reading' ? (
+        <button type="button" disabled={busy} onClick={() => void run(() => api.openConfirmation.mutate({ sectionId, minutes }))} data-testid="hall-open-confirmation">
+          {t('hall.host.openConfirmation')}
+        </button>
+      ) : null}
+      {hall.hall.state === 'confirming' ? (
+        <button type="button" disabled={busy} onClick={() => void run(() => api.close.mutate({ sectionId }))} data-testid="hall-close">
+          {t('hall.host.close')}
+        </button>
+      ) : null}
+      {hall.objections
+        .filter((o) => !o.answer)
+        .map((o) => (
+          <AnswerForm key={o.id} text={o.text} busy={busy} onAnswer={(answer) => run(() => api.answer.mutate({ sectionId, objectionId: o.id, answer }))} />
+        ))}
       {hall.undecided.length > 0 ? (
         <div data-testid="hall-undecided">
           <h3>{t('hall.host.decide')}</h3>
@@ -348,6 +364,58 @@ function HostControls({ hall, onDone }: { hall: Hall; onDone: () => Promise<void
           ))}
         </div>
       ) : null}
+    </section>
+  );
+}
+
+function AnswerForm({ text, busy, onAnswer }: { text: string; busy: boolean; onAnswer: (answer: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [answer, setAnswer] = useState('');
+  return (
+    <div className="form-row" data-testid="hall-answer-form">
+      <label>
+        {t('hall.host.answer', { text })}
+        <input value={answer} onChange={(e) => setAnswer(e.target.value)} data-testid="hall-answer-text" />
+      </label>
+      <button type="button" disabled={busy || answer.trim().length < 2} onClick={() => void onAnswer(answer)} data-testid="hall-answer-send">
+        {t('hall.host.send')}
+      </button>
+    </div>
+  );
+}
+
+/** A bidder's objection to the record while it is open for confirmation (the signed confirmation needs the key file: next). */
+function ObjectionForm({ sectionId, onDone }: { sectionId: string; onDone: () => Promise<void> }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await browserApi().hall.object.mutate({ sectionId, text });
+      setText('');
+      await onDone();
+    } catch (e) {
+      setError(describeError(e, i18n));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel" aria-labelledby="hall-object" data-testid="hall-object">
+      <h2 id="hall-object">{t('hall.object')}</h2>
+      {error ? (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} data-testid="hall-object-text" />
+      <button type="button" disabled={busy || text.trim().length < 5} onClick={() => void submit()} data-testid="hall-object-send">
+        {t('hall.object.send')}
+      </button>
     </section>
   );
 }
