@@ -73,7 +73,7 @@ function certificateOf(pem: string): CheckCertificate {
 }
 
 /** The envelope recipient key in a PKCS#12 file: SM2 (GM/T suite) or RSA-OAEP (extractable, so the reader can name its stanza). */
-async function keyOf(p12: Uint8Array, password: string): Promise<{ privateKey: EnvelopePrivateKey; certificate: CheckCertificate }> {
+export async function keyOf(p12: Uint8Array, password: string): Promise<{ privateKey: EnvelopePrivateKey; certificate: CheckCertificate }> {
   let contents;
   try {
     contents = fromPkcs12(p12, password);

@@ -1,13 +1,25 @@
 /**
- * `ggzy decrypt`. This build has the bidder's self-test before the deadline (`--check`); handing the
- * content key over at the opening (issue 12, the opening hall) joins it as the same command's other mode.
+ * `ggzy decrypt`: the bidder's self-test before the deadline (`--check`), and at the opening
+ * (`--section` without `--check`) the hand-over of the content key unwrapped here (hall.ts).
  */
 import type { Command } from 'commander';
-import { progress, withP12, withSignIn } from './bid-commands';
-import { describeError } from './errors';
+import { progress, run, withP12, withSignIn } from './bid-commands';
+import { CliError, describeError } from './errors';
+import { formatRow, hallDecrypt } from './hall';
 import { CHECK_EXIT, formatCheck, runDecryptCheck, type DecryptCheckOptions } from './decrypt-check';
 
 export const DECRYPT_CHECK_HELP = `
+开标解密 / decryption at the opening (without --check), once the host has started the decryption window:
+  ggzy hall sign-in --section <id> --user <name> --p12 bidder.p12      sign in first (签到)
+  ggzy decrypt --section <id> --user <name> --p12 bidder.p12
+Your company's stored envelope is downloaded (its header is all that is read), the content key is
+unwrapped here with the key file's private key and checked against the key commitment, and only that
+32-byte content key is handed over (hall.handOverKey); the platform then decrypts the bid, checks it
+against your receipt and reads out its opening schedule, which is printed. The private key, the key
+file and its password never leave this machine. Already decrypted: said so, exit 0. Refused (the
+window has not started or is over, the hall is paused, not signed in, …): the platform's reason, exit 1.
+  --sign-in   sign in to the hall first in the same run (if not yet signed in)
+
 解密自检 / decryption self-test (--check), before the deadline:
   ggzy decrypt --check bid.ggzy --p12 bidder.p12              an envelope file on this machine
   ggzy decrypt --check --section <id> --user <name> --p12 bidder.p12
@@ -28,13 +40,30 @@ export function registerDecryptCommand(program: Command): void {
   withP12(withSignIn(program.command('decrypt').description('解密自检：在本机用证书试解密自己的投标文件 / decryption self-test: open your own sealed bid here with your certificate')), true)
     .argument('[envelope]', 'with --check: the envelope file to test (or --section)')
     .option('--check', 'the self-test before the deadline: nothing is handed over')
-    .option('--section <id>', 'with --check: test your current submitted bid in this section, downloaded from the platform')
-    .option('--key-only', 'only unwrap the content key and check its commitment (fast; does not find a damaged upload)')
+    .option('--section <id>', 'at the opening: the section whose hall you decrypt in; with --check: test your current submitted bid in it')
+    .option('--key-only', 'with --check: only unwrap the content key and check its commitment (fast; does not find a damaged upload)')
+    .option('--sign-in', 'at the opening: sign in to the hall first')
     .addHelpText('after', DECRYPT_CHECK_HELP)
-    .action(async (envelope: string | undefined, o: Omit<DecryptCheckOptions, 'envelope'> & { check?: boolean }) => {
+    .action(async (envelope: string | undefined, o: Omit<DecryptCheckOptions, 'envelope'> & { check?: boolean; signIn?: boolean }) => {
       if (!o.check) {
-        process.stderr.write('✗ 请使用 --check 进行解密自检（开标时的解密在开标大厅进行）/ use --check for the self-test (decryption at the opening happens in the opening hall)\n');
-        process.exit(CHECK_EXIT.error);
+        await run(async () => {
+          if (envelope || !o.section) {
+            throw new CliError('开标解密请用 --section 指定标段（本机的密封文件只能用 --check 自检）/ at the opening give the section with --section (an envelope file here can only be self-tested with --check)');
+          }
+          const result = await hallDecrypt({ ...o, section: o.section });
+          const out = (line: string) => process.stdout.write(`${line}\n`);
+          if (result.signedIn) out(`✓ ${result.signedIn.already ? '已签到 / already signed in' : '签到成功 / signed in'}: ${result.signedIn.signedInAt}`);
+          if (result.outcome === 'decrypted') {
+            out(`✓ 已解密 / decrypted: ${result.sectionCode}`);
+            for (const line of formatRow(result.row)) out(line);
+          } else if (result.outcome === 'already-decrypted') {
+            out(`✓ 本单位的投标文件已解密，无需再次解密 / your company’s bid is already decrypted; there is nothing more to do: ${result.sectionCode}`);
+            if (result.row) for (const line of formatRow(result.row)) out(line);
+          } else {
+            out(`… 密钥已提交，平台正在解密${result.queuePosition ? `（排队第 ${result.queuePosition} 位）` : ''} / the key is handed over and the platform is decrypting${result.queuePosition ? ` (number ${result.queuePosition} in the queue)` : ''}: ${result.sectionCode}`);
+          }
+        });
+        return;
       }
       let lastStep = 0;
       try {

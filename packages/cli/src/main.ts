@@ -4,6 +4,7 @@ import { collect, progress, registerBidCommands, run } from './bid-commands';
 import { hasBundleFiles } from './bundle';
 import { CliError, describeError } from './errors';
 import { registerDecryptCommand } from './decrypt-command';
+import { registerHallCommands } from './hall-command';
 import { EXIT, exitCodeOf, formatReport, verifyRemoteLog } from './verify-log';
 import { openFile, sealFile } from './seal';
 import { sealForSection } from './seal-section';
@@ -135,5 +136,6 @@ program
 
 registerBidCommands(program);
 registerDecryptCommand(program);
+registerHallCommands(program);
 
 await program.parseAsync(process.argv);
