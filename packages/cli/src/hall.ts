@@ -175,6 +175,13 @@ export async function hallDecrypt(options: HallOptions & { signIn?: boolean | un
   const { session, account, certificate } = await openHallSession(options, certificatePem);
   try {
     const signedIn = options.signIn ? await signInToHall(session, sectionId, account.organisationId, privateKeyPem, certificate.id) : null;
+    // A bid already opened needs no key: said so without handing anything over (the hall may be past
+    // its decryption by now, once every bid is read out).
+    const before = await session.query('hall.get', { sectionId }, hallSnapshot);
+    const standing = before.bidders.find((b) => b.organisationId === account.organisationId);
+    if (standing && (standing.state === 'decrypted' || standing.state === 'recovered')) {
+      return { outcome: 'already-decrypted', row: before.record.find((r) => r.organisationId === account.organisationId) ?? null, sectionCode: before.section.code, signedIn };
+    }
     const bid = await currentSubmittedBid(session, sectionId);
     // Only the header is read (then the download is dropped): the key is unwrapped from it here.
     const { header } = await readEnvelopeHeader((await downloadEnvelope(session, bid.uploadId)) as ByteSource);
