@@ -5,7 +5,7 @@
  * seal worker seals (the portable backend, recipients from sealingInfo's base64 SPKI, the bundle
  * streamed in); the deadline passes and the hall opens; `ggzy hall sign-in` and `ggzy decrypt
  * --section` open each bid and its record row is read out. Refusals: no hall yet, not a bidder of the
- * section, the window not started; a second decrypt says already decrypted (exit 0). Nothing the CLI
+ * section, the window not started, the opening paused; a second decrypt says already decrypted (exit 0). Nothing the CLI
  * sent holds a private key, the key-file password or the PKCS#12 bytes; the bare content key goes
  * only to hall.handOverKey and the account password only to auth.login.
  */
@@ -198,9 +198,18 @@ describe('ggzy hall sign-in and ggzy decrypt: the bidder’s part of the opening
     expect(row!.state).toBe('waiting');
   }, 30_000);
 
-  it('decrypts each bid (sealed by ggzy seal and as the browser seals) and prints its record row', async () => {
+  it('refuses the hand-over while the host has paused the opening, naming the pause reason', async () => {
     const host = await signedIn(p.services, 'centre');
     await host.caller.hall.startDecryption({ sectionId: section.id, minutes: 30 });
+    await host.caller.hall.pause({ sectionId: section.id, reason: '交易中心网络故障' });
+    const run = await ggzy(['decrypt', ...as(0)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('开标已暂停（交易中心网络故障）');
+    expect(run.stderr).toContain('The opening is paused');
+    await host.caller.hall.resume({ sectionId: section.id, reason: '网络已恢复' });
+  }, 30_000);
+
+  it('decrypts each bid (sealed by ggzy seal and as the browser seals) and prints its record row', async () => {
 
     const first = await ggzy(['decrypt', ...as(0)]);
     expect(first, first.stderr).toMatchObject({ code: 0 });
@@ -248,8 +257,8 @@ describe('ggzy hall sign-in and ggzy decrypt: the bidder’s part of the opening
     const all = proxy.seen.map(text).join('\n');
     for (const secret of secrets) expect(all.includes(secret), `the CLI sent ${secret.slice(0, 12)}…`).toBe(false);
     const handOvers = proxy.seen.filter((r) => r.path.startsWith('/api/trpc/hall.handOverKey'));
-    // bidder1 before the window, then once each; the second run of bidder1 hands nothing over.
-    expect(handOvers).toHaveLength(4);
+    // bidder1 before the window and while paused, then once each; bidder1's second run hands nothing over.
+    expect(handOvers).toHaveLength(5);
     for (const [i, key] of contentKeys.entries()) {
       expect(handOvers.some((r) => r.body.toString('utf8').includes(key)), `content key ${i} handed over`).toBe(true);
       expect(proxy.seen.filter((r) => !r.path.startsWith('/api/trpc/hall.handOverKey')).some((r) => text(r).includes(key))).toBe(false);

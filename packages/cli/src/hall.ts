@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { me, myCertificates } from './contract';
-import { currentSubmittedBid, downloadEnvelope, keyOf, WRONG_KEY_MESSAGE } from './decrypt-check';
+import { currentSubmittedBid, downloadEnvelope, keyOf } from './decrypt-check';
 import { CliError } from './errors';
 import { p12Password } from './files';
 import { signIn, type Session, type SignInOptions } from './session';
@@ -94,8 +94,8 @@ async function openHallSession(options: HallOptions, certificatePem: string) {
     const certificate = certificates.find((c) => normaliseSerial(c.serial) === serial);
     if (!certificate) throw new CliError('此证书未在平台登记，不能用于签到 / this certificate is not registered with the platform and cannot sign in');
     if (certificate.status !== 'valid') {
-      const state = { expired: '已过期 / expired', revoked: '已吊销 / revoked' }[certificate.status];
-      throw new CliError(`此证书${state.split(' / ')[0]}，不能用于签到，请使用本单位有效的数字证书 / this certificate is ${state.split(' / ')[1]}: use a valid certificate of your company`);
+      const zh = certificate.status === 'expired' ? '已过期' : '已吊销';
+      throw new CliError(`此证书${zh}，不能在开标大厅使用，请使用本单位有效的数字证书 / this certificate is ${certificate.status} and cannot be used in the hall: use a valid certificate of your company`);
     }
     return { session, account: { ...account, organisationId: account.organisationId }, certificate: { id: certificate.id, serial } };
   } catch (error) {
@@ -190,7 +190,7 @@ export async function hallDecrypt(options: HallOptions & { signIn?: boolean | un
       contentKey = await unwrapEnvelopeContentKey(header, privateKey, undefined, nodeBackend);
     } catch (error) {
       if (error instanceof EnvelopeError && error.code === 'wrong-key') {
-        throw new CliError(`此证书无法解开本单位的投标文件，未提交任何密钥；请使用密封时所用的证书 / this certificate cannot open your company’s bid; nothing was handed over: use the certificate the bid was sealed with (${WRONG_KEY_MESSAGE.split(' / ')[0]})`);
+        throw new CliError('此证书无法解开本单位的投标文件，未提交任何密钥；请使用密封时所用的证书 / this certificate cannot open your company’s bid; nothing was handed over: use the certificate the bid was sealed with');
       }
       if (error instanceof EnvelopeError) {
         throw new CliError(`内容密钥校验失败（${error.code}）：投标文件的密钥封装或密钥承诺不符，未提交任何密钥，请联系主持人 / the content key failed its check (${error.code}): the wrapped key or the key commitment does not match; nothing was handed over, contact the host`);
