@@ -18,7 +18,6 @@ unwrapped here with the key file's private key and checked against the key commi
 against your receipt and reads out its opening schedule, which is printed. The private key, the key
 file and its password never leave this machine. Already decrypted: said so, exit 0. Refused (the
 window has not started or is over, the hall is paused, not signed in, …): the platform's reason, exit 1.
-  --sign-in   sign in to the hall first in the same run (if not yet signed in)
 
 解密自检 / decryption self-test (--check), before the deadline:
   ggzy decrypt --check bid.ggzy --p12 bidder.p12              an envelope file on this machine
@@ -37,12 +36,12 @@ Exit codes (--check): ${CHECK_EXIT.passed} passed; ${CHECK_EXIT.wrongKey} this c
 `;
 
 export function registerDecryptCommand(program: Command): void {
-  withP12(withSignIn(program.command('decrypt').description('解密自检：在本机用证书试解密自己的投标文件 / decryption self-test: open your own sealed bid here with your certificate')), true)
+  withP12(withSignIn(program.command('decrypt').description('开标解密：在本机解出内容密钥并只提交该密钥；或解密自检（--check）/ decrypt at the opening: unwrap the content key here and hand over only it; or the self-test (--check)')), true)
     .argument('[envelope]', 'with --check: the envelope file to test (or --section)')
     .option('--check', 'the self-test before the deadline: nothing is handed over')
     .option('--section <id>', 'at the opening: the section whose hall you decrypt in; with --check: test your current submitted bid in it')
     .option('--key-only', 'with --check: only unwrap the content key and check its commitment (fast; does not find a damaged upload)')
-    .option('--sign-in', 'at the opening: sign in to the hall first')
+    .option('--sign-in', 'at the opening: sign in to the hall first, in the same run')
     .addHelpText('after', DECRYPT_CHECK_HELP)
     .action(async (envelope: string | undefined, o: Omit<DecryptCheckOptions, 'envelope'> & { check?: boolean; signIn?: boolean }) => {
       if (!o.check) {

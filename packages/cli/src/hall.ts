@@ -27,7 +27,10 @@ export interface HallOptions extends SignInOptions {
   p12Password?: string | undefined;
 }
 
-const uuid = z.uuid({ error: '标段编号应为 UUID / the section id is a UUID' });
+function sectionIdOf(value: string): string {
+  if (!z.uuid().safeParse(value).success) throw new CliError(`标段编号应为 UUID / the section id is a UUID: ${value}`);
+  return value;
+}
 
 const challengeAnswer = z.looseObject({
   sectionId: z.string(),
@@ -145,7 +148,7 @@ function loadP12(bytes: Uint8Array, password: string) {
 
 /** `ggzy hall sign-in`: the attendance record, signed with the certificate's key. */
 export async function hallSignIn(options: HallOptions): Promise<HallSignInResult> {
-  const sectionId = uuid.parse(options.section);
+  const sectionId = sectionIdOf(options.section);
   const file = await readKeyFile(options);
   const { certificatePem, privateKeyPem } = loadP12(file.bytes, file.password);
   const { session, account, certificate } = await openHallSession(options, certificatePem);
@@ -168,7 +171,7 @@ export type HallDecryptResult =
  * already decrypted bid is an outcome.
  */
 export async function hallDecrypt(options: HallOptions & { signIn?: boolean | undefined }): Promise<HallDecryptResult & { signedIn: { signedInAt: string; already: boolean } | null }> {
-  const sectionId = uuid.parse(options.section);
+  const sectionId = sectionIdOf(options.section);
   const file = await readKeyFile(options);
   const { certificatePem, privateKeyPem } = loadP12(file.bytes, file.password);
   const { privateKey } = await keyOf(file.bytes, file.password);
