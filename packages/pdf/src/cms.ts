@@ -71,6 +71,25 @@ async function signedAttributes(contentDigest: Uint8Array, certificateDer: strin
   ];
 }
 
+interface RawCertificate {
+  /** The certificate exactly as issued (re-encoding through node-forge's model can change its bytes). */
+  asn1: forge.asn1.Asn1;
+  der: string;
+  issuer: forge.asn1.Asn1;
+  serial: forge.asn1.Asn1;
+}
+
+function rawCertificate(source: string | forge.asn1.Asn1): RawCertificate {
+  const node = typeof source === 'string' ? asn1.fromDer(forge.pem.decode(source)[0]!.body) : source;
+  const tbs = (node.value as forge.asn1.Asn1[])[0]!;
+  const fields = tbs.value as forge.asn1.Asn1[];
+  // [0] EXPLICIT version comes first when present (always, for v3).
+  const at = fields[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  return { asn1: node, der: asn1.toDer(node).getBytes(), serial: fields[at]!, issuer: fields[at + 2]! };
+}
+
+const derOf = (node: forge.asn1.Asn1) => asn1.toDer(node).getBytes();
+
 /** A detached CMS SignedData over content, signed by the first certificate of the chain. */
 export async function createDetachedCms(
   content: Uint8Array,
@@ -79,17 +98,13 @@ export async function createDetachedCms(
   signingTime: Date,
 ): Promise<Uint8Array> {
   if (certificateChainPem.length === 0) throw new Error('certificateChainPem needs the signer certificate first');
-  const certificates = certificateChainPem.map((pem) => forge.pki.certificateFromPem(pem));
+  const certificates = certificateChainPem.map((pem) => rawCertificate(pem));
   const signer = certificates[0]!;
-  const signerDer = asn1.toDer(forge.pki.certificateToAsn1(signer)).getBytes();
-  const attrs = await signedAttributes(await sha256(content), signerDer, signingTime);
+  const attrs = await signedAttributes(await sha256(content), signer.der, signingTime);
   const toBeSigned = fromBinary(asn1.toDer(set(attrs)).getBytes());
   const signature = await sign(toBeSigned);
 
-  const issuerAndSerial = seq([
-    forge.pki.distinguishedNameToAsn1(signer.issuer),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, forge.util.hexToBytes(signer.serialNumber)),
-  ]);
+  const issuerAndSerial = seq([signer.issuer, signer.serial]);
   const signerInfo = seq([
     int(1),
     issuerAndSerial,
@@ -102,7 +117,7 @@ export async function createDetachedCms(
     int(1),
     set([sha256Algorithm()]),
     seq([oid(OID.data)]),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, certificates.map((c) => forge.pki.certificateToAsn1(c))),
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, certificates.map((c) => c.asn1)),
     set([signerInfo]),
   ]);
   const contentInfo = seq([oid(OID.signedData), asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [signedData])]);
@@ -123,13 +138,19 @@ export interface ParsedCms {
 
 /** Distinguished name as C=CN, O=…, CN=… (in the certificate's order). */
 export function formatName(name: forge.pki.Certificate['subject']): string {
-  return name.attributes.map((a) => `${a.shortName ?? a.name ?? a.type}=${String(a.value)}`).join(', ');
+  return name.attributes
+    .map((a) => {
+      // node-forge encodes UTF8String values on write but hands them back as UTF-8 bytes.
+      const utf8 = (a as { valueTagClass?: number }).valueTagClass === forge.asn1.Type.UTF8;
+      return `${a.shortName ?? a.name ?? a.type}=${utf8 ? forge.util.decodeUtf8(String(a.value)) : String(a.value)}`;
+    })
+    .join(', ');
 }
 
 /** Reads a detached SignedData; throws on anything it does not understand. */
 export function parseDetachedCms(der: Uint8Array): ParsedCms {
   // Contents placeholders are zero-padded: parse only the first DER value.
-  const root = asn1.fromDer(forge.util.createBuffer(toBinary(der)), { parseAllBytes: false, decodeBitStrings: false } as unknown as boolean);
+  const root = asn1.fromDer(forge.util.createBuffer(toBinary(der)), { parseAllBytes: false } as unknown as boolean);
   const [contentType, explicit] = root.value as forge.asn1.Asn1[];
   if (asn1.derToOid(contentType!.value as string) !== OID.signedData) throw new Error('not a CMS SignedData');
   const signedData = (explicit!.value as forge.asn1.Asn1[])[0]!;
@@ -141,13 +162,11 @@ export function parseDetachedCms(der: Uint8Array): ParsedCms {
   const [, sid, digestAlgorithm, attrsTagged, , signatureValue] = signerInfo.value as forge.asn1.Asn1[];
   if (!attrsTagged || attrsTagged.tagClass !== asn1.Class.CONTEXT_SPECIFIC) throw new Error('the signer has no signed attributes');
   const [issuerAsn1, serialAsn1] = sid!.value as forge.asn1.Asn1[];
-  const serialHex = forge.util.bytesToHex(serialAsn1!.value as string).replace(/^0+/, '');
-  const issuerDer = asn1.toDer(issuerAsn1!).getBytes();
-  const certificates = ((certsPart?.value as forge.asn1.Asn1[]) ?? []).map((c) => forge.pki.certificateFromAsn1(c));
-  const signer = certificates.find(
-    (c) => c.serialNumber.replace(/^0+/, '') === serialHex && asn1.toDer(forge.pki.distinguishedNameToAsn1(c.issuer)).getBytes() === issuerDer,
-  );
-  if (!signer) throw new Error('the signer certificate is not in the SignedData');
+  const certificates = ((certsPart?.value as forge.asn1.Asn1[]) ?? []).map((c) => rawCertificate(c));
+  const raw = certificates.find((c) => derOf(c.serial) === derOf(serialAsn1!) && derOf(c.issuer) === derOf(issuerAsn1!));
+  if (!raw) throw new Error('the signer certificate is not in the SignedData');
+  const signerCertificatePem = forge.pem.encode({ type: 'CERTIFICATE', body: raw.der });
+  const signer = forge.pki.certificateFromPem(signerCertificatePem);
 
   let signingTime: Date | null = null;
   let messageDigest: Uint8Array | null = null;
@@ -162,7 +181,7 @@ export function parseDetachedCms(der: Uint8Array): ParsedCms {
   if (!messageDigest) throw new Error('the signer has no message digest attribute');
   const setDer = asn1.toDer(set(attrsTagged.value as forge.asn1.Asn1[])).getBytes();
   return {
-    signerCertificatePem: forge.pki.certificateToPem(signer),
+    signerCertificatePem,
     signerSubject: formatName(signer.subject),
     signingTime,
     messageDigest,

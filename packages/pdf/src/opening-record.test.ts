@@ -17,8 +17,8 @@ describe('renderOpeningRecordPdf', () => {
       expect(object.get(PDFName.of('BaseFont'))?.toString()).toMatch(/^\/NotoSansSC-(Regular|Bold)/);
       const descendant = object.lookup(PDFName.of('DescendantFonts'), PDFArray).lookup(0, PDFDict);
       const descriptor = descendant.lookup(PDFName.of('FontDescriptor'), PDFDict);
-      const program = fontkit.create(Buffer.from(decodePDFRawStream(descriptor.lookup(PDFName.of('FontFile2'), PDFRawStream)).decode()));
-      const cmap = new TextDecoder().decode(decodePDFRawStream(object.lookup(PDFName.of('ToUnicode'), PDFRawStream)).decode());
+      const program = fontkit.create(Buffer.from(decodePDFRawStream(descriptor.lookup(PDFName.of("FontFile2")) as PDFRawStream).decode()));
+      const cmap = new TextDecoder().decode(decodePDFRawStream(object.lookup(PDFName.of("ToUnicode")) as PDFRawStream).decode());
       // <glyph id> <UTF-16BE>: which glyph of the subset draws which character.
       const glyphOf = new Map<string, number>();
       for (const [, gid, unicode] of cmap.matchAll(/<([0-9a-f]{4})>\s*<([0-9a-f]{4,8})>/gi))

@@ -47,13 +47,22 @@ export function issueDocumentSigningCertificate(ca: PlatformCa, options: Documen
   const notAfter = new Date(notBefore.getTime() + days * 86_400_000);
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter > caCert.validity.notAfter ? caCert.validity.notAfter : notAfter;
-  const organisation = options.organisation ?? (caCert.subject.getField('O')?.value as string | undefined) ?? '公共资源交易平台';
+  const caOrganisation = caCert.subject.getField('O') as { value: string; valueTagClass?: number } | null;
+  // node-forge hands UTF8String values back as UTF-8 bytes.
+  const organisation =
+    options.organisation ??
+    (caOrganisation ? (caOrganisation.valueTagClass === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(caOrganisation.value) : caOrganisation.value) : '公共资源交易平台');
   cert.setSubject([
     { shortName: 'C', value: 'CN' },
     { shortName: 'O', value: organisation, valueTagClass: forge.asn1.Type.UTF8 },
     { shortName: 'CN', value: options.commonName ?? DEFAULT_DOCUMENT_SIGNER_CN, valueTagClass: forge.asn1.Type.UTF8 },
   ] as forge.pki.CertificateField[]);
-  cert.setIssuer(caCert.subject.attributes);
+  // The issuer must be the CA's subject byte for byte; forge re-encodes UTF8String values it returned undecoded.
+  cert.setIssuer(
+    caCert.subject.attributes.map((a) =>
+      (a as { valueTagClass?: number }).valueTagClass === forge.asn1.Type.UTF8 ? { ...a, value: forge.util.decodeUtf8(String(a.value)) } : a,
+    ),
+  );
   const caKeyId = caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | null;
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
