@@ -1,5 +1,5 @@
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
-import { createApiHandler, createReceiptSigner, loadShippedHolidays, seedDemoPlatform, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
+import { createApiHandler, createLiveHub, createReceiptSigner, loadShippedHolidays, seedDemoPlatform, sweepStagedUploads, takeDueTransitions, type DemoLogin, type Services } from '@ggzy/api';
 import { openDatabase } from '@ggzy/db';
 import { createDiskStore, createS3Store } from '@ggzy/storage';
 import { randomBytes } from 'node:crypto';
@@ -78,8 +78,13 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     return queued.then(() => undefined);
   };
 
+  // One LISTEN connection per process for every live view (docs/live-events.md).
+  const live = createLiveHub(database);
+  live.ready.catch((error: unknown) => log.error({ err: error }, 'LISTEN on live events failed; live views poll'));
+
   const services: Services = {
     db: database.db,
+    live,
     store,
     signer,
     receiptSigner,
@@ -179,6 +184,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
       clearInterval(scheduler);
       clearInterval(sweeper);
       await scheduling;
+      await live.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await sequencing;

@@ -4,6 +4,7 @@ export default [
   index('routes/home.tsx'),
   route('sections', 'routes/sections.tsx'),
   route('sections/:sectionId', 'routes/section.tsx'),
+  route('sections/:sectionId/hall', 'routes/hall.tsx'),
   route('verify', 'routes/verify.tsx'),
   route('login', 'routes/login.tsx'),
   route('set-lang', 'routes/set-lang.ts'),

@@ -3,6 +3,7 @@ import type { CheckpointSigner, TraceActor } from '@ggzy/audit';
 import type { ObjectStore } from '@ggzy/storage';
 import type { Role } from '@ggzy/domain';
 import type { PlatformCa } from '@ggzy/crypto';
+import type { LiveHub } from './live/watch';
 
 /** What a request carries that the procedures may use. Built by the HTTP adapter or by tests. */
 export interface RequestInfo {
@@ -44,6 +45,8 @@ export interface Services {
    * placed what was committed before the call; used where an answer must carry a trace index (receipts).
    */
   sequenceNow(): Promise<void>;
+  /** The process's LISTEN on live events (live/watch.ts); absent (tests): live views poll the table. */
+  live?: LiveHub | undefined;
   settings: {
     sessionTtlHours: number;
     sessionIdleMinutes: number;

@@ -171,7 +171,7 @@ export function createApiHandler(services: Services, options: HttpOptions) {
     if (url.startsWith('/api/trpc/')) return trpc(req, res);
     const path = url.split('?')[0]!;
     if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploadsWithRefusals(req, res, path);
-    if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/ocds/') || path.startsWith('/api/metrics/')) {
+    if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/bids/') || path.startsWith('/api/ocds/') || path.startsWith('/api/metrics/')) {
       const request = requestInfoOf(req, options.trustProxy);
       res.setHeader('x-request-id', request.requestId);
       const ctx = createContext(services, request, { set: () => {}, clear: () => {} });

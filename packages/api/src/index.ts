@@ -21,3 +21,6 @@ export {
   type CertificateRow,
   type ValidCertificate,
 } from './certificate/require-valid-certificate';
+export { publishLive, LIVE_CHANNEL, type LiveEvent, type LiveEventInput } from './live/publish';
+export { createLiveHub, watchLive, type LiveHub } from './live/watch';
+export { liveSubscription } from './live/subscription';

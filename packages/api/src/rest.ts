@@ -11,6 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { authorizeAccess } from './authorize';
 import { databaseClock } from './bidding/bid-window';
+import { downloadOwnEnvelope } from './bidding/envelope-download';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
 import { ANONYMOUS_LIMIT, anonymousRefusalsOf } from './refusals';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
@@ -91,6 +92,24 @@ export const restRoutes: RestRoute[] = [
         'content-length': String(document.size),
         'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(document.filename)}`,
         'x-content-sha256': document.sha256,
+        'cache-control': 'private, no-store',
+      });
+      await pipeline(stream, res);
+    },
+  },
+  {
+    // The company's own sealed envelope, for the decryption self-test (docs/sealed-bids.md §8).
+    name: 'GET /api/bids/:id/envelope',
+    method: 'GET',
+    pattern: new RegExp(`^/api/bids/${UUID}/envelope$`),
+    access: 'read:bidding:own',
+    async handle(ctx, account, [uploadId], _req, res) {
+      const { upload, size, stream } = await downloadOwnEnvelope({ db: ctx.db, store: ctx.store, request: ctx.request, account: account!, uploadId: uploadId! });
+      res.writeHead(200, {
+        'content-type': 'application/vnd.ggzy.envelope',
+        'content-length': String(size),
+        'content-disposition': `attachment; filename="${upload.id}.ggzyenv"`,
+        ...(upload.ciphertextSha256 ? { 'x-content-sha256': upload.ciphertextSha256 } : {}),
         'cache-control': 'private, no-store',
       });
       await pipeline(stream, res);

@@ -3,6 +3,7 @@ import { biddingRouter } from './routers/bidding';
 import { calendarRouter } from './routers/calendar';
 import { certificateRouter } from './routers/certificate';
 import { directoryRouter } from './routers/directory';
+import { hallRouter } from './routers/hall';
 import { logRouter } from './routers/log';
 import { portalRouter } from './routers/portal';
 import { tenderRouter } from './routers/tender';
@@ -17,6 +18,7 @@ export const appRouter = router({
   bidding: biddingRouter,
   calendar: calendarRouter,
   certificate: certificateRouter,
+  hall: hallRouter,
 });
 
 export type AppRouter = typeof appRouter;

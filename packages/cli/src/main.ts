@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { collect, progress, registerBidCommands, run } from './bid-commands';
 import { hasBundleFiles } from './bundle';
 import { CliError, describeError } from './errors';
+import { registerDecryptCommand } from './decrypt-command';
 import { EXIT, exitCodeOf, formatReport, verifyRemoteLog } from './verify-log';
 import { openFile, sealFile } from './seal';
 import { sealForSection } from './seal-section';
@@ -133,5 +134,6 @@ program
   });
 
 registerBidCommands(program);
+registerDecryptCommand(program);
 
 await program.parseAsync(process.argv);

@@ -21,6 +21,12 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   /** Applies the drizzle-kit migrations in packages/db/migrations (the same on both backends). */
   migrate(): Promise<void>;
+  /**
+   * LISTENs on a channel (one dedicated connection on PostgreSQL, which the driver re-establishes and
+   * re-LISTENs after a drop, calling `onListen` each time, so a caller can read what it may have
+   * missed); resolves once listening, to a function that stops listening.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       db,
       kind: 'postgres',
       migrate: () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+      listen: async (channel, onPayload, onListen) => {
+        const { unlisten } = await client.listen(channel, onPayload, onListen);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -58,6 +68,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     db,
     kind: 'pglite',
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
 }

@@ -1,3 +1,4 @@
+import { hallEn } from './messages.hall.en';
 import { sealedEn } from './messages.sealed.en';
 import type { Messages } from './messages.zh';
 
@@ -347,6 +348,7 @@ export const en: Messages = {
   'noticeKind.amendment': 'Amendment',
   'noticeKind.clarification': 'Clarification',
   'noticeKind.objectionAnswer': 'Answer to an objection',
+  'noticeKind.failure': 'Notice of failed tender',
 
   'timeline.published': 'Tender notice published',
   'timeline.documentsFrom': 'Tender documents available',
@@ -560,4 +562,5 @@ export const en: Messages = {
   'ws.nav.questions': 'My questions and objections',
   'ws.nav.notices': 'Clarifications and amendments',
   ...sealedEn,
+  ...hallEn,
 };

@@ -149,6 +149,17 @@ export const sealedEn: { readonly [K in keyof typeof sealedZh]: string } = {
   'tools.notBundle': 'The plaintext is not a bid bundle (e.g. a single file sealed with ggzy seal).',
   'tools.schedule': 'Opening schedule: price {price}, duration {days} days',
 
+  'selftest.title': 'Decryption self-test',
+  'selftest.intro': 'At the opening you decrypt your own bid with your certificate. After a certificate is renewed or replaced (a new key), the old bid may no longer open with it: the most common reason bids fail at openings. Before the deadline, test here the certificate file you will use at the opening on the bid the platform holds: it is downloaded and decrypted on this computer; the certificate file and its password are never sent to the platform.',
+  'selftest.run': 'Run the decryption self-test',
+  'selftest.running': 'Downloading your submitted bid and decrypting it on this computer…',
+  'selftest.passed': 'Self-test passed: this certificate opens your submitted bid. Ciphertext {size}, SHA-256 {digest} (as on the receipt); every chunk, the end and the commitment verified; the bundle holds the opening schedule and {files} file(s).',
+  'selftest.keyId': 'Key id of the certificate used: {keyId}',
+  'selftest.wrongKey': 'This certificate cannot open your bid: seal it again with your current certificate and submit before the deadline.',
+  'selftest.damaged': 'Your sealed bid is damaged or not a valid bid bundle and could not be opened at the opening: seal it again and submit before the deadline.',
+  'selftest.digestMismatch': 'The sealed bid the platform served does not have the digest on your receipt: contact the trading centre, and seal again and submit before the deadline.',
+  'selftest.local': 'The certificate file and its password are used on this computer only and never sent to the platform.',
+
   'receipt.title': 'Bid receipt',
   'receipt.titleWithdraw': 'Withdrawal receipt',
   'receipt.section': 'Section',

@@ -151,6 +151,17 @@ export const sealedZh = {
   'tools.notBundle': '明文不是投标文件包（例如用 ggzy seal 直接加密的单个文件）。',
   'tools.schedule': '开标一览表：报价 {price}，工期 {days} 天',
 
+  'selftest.title': '解密自检',
+  'selftest.intro': '开标时您需要用证书解密自己的投标文件。证书续期或更换（新密钥）后，原来的证书可能已无法解开已递交的投标文件，这是开标时解密失败最常见的原因。截止时间前请在这里用开标时将使用的证书文件试解密平台保存的投标文件：下载后在本机解密核验，证书文件和密码不会发送给平台。',
+  'selftest.run': '开始解密自检',
+  'selftest.running': '正在下载已递交的投标文件并在本机解密核验…',
+  'selftest.passed': '自检通过：此证书可以解开您已递交的投标文件。密文 {size}，SHA-256 {digest}（与回执一致），每个分块、结尾与承诺值均已核验，投标文件包含开标一览表和 {files} 个文件。',
+  'selftest.keyId': '所用证书的密钥标识：{keyId}',
+  'selftest.wrongKey': '此证书无法解开您的投标文件，请在截止时间前用当前证书重新加密并提交。',
+  'selftest.damaged': '您的投标文件已损坏或不是有效的投标文件包，开标时将无法解密，请在截止时间前重新加密并提交。',
+  'selftest.digestMismatch': '平台返回的投标文件与回执中的密文摘要不一致，请联系交易中心，并在截止时间前重新加密并提交。',
+  'selftest.local': '证书文件与密码只在本机使用，不会发送给平台。',
+
   'receipt.title': '投标文件递交回执',
   'receipt.titleWithdraw': '投标撤回回执',
   'receipt.section': '标段',

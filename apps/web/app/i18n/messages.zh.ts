@@ -3,6 +3,7 @@
  * the same keys (its type is derived from this one), so a missing translation fails typecheck.
  * `{name}` placeholders are filled in by `t(key, { name })`. Arrays are lists shown as items.
  */
+import { hallZh } from './messages.hall.zh';
 import { sealedZh } from './messages.sealed.zh';
 
 export const zh = {
@@ -350,6 +351,7 @@ export const zh = {
   'noticeKind.amendment': '修改公告',
   'noticeKind.clarification': '澄清公告',
   'noticeKind.objectionAnswer': '异议答复',
+  'noticeKind.failure': '流标公告',
 
   'timeline.published': '发布招标公告',
   'timeline.documentsFrom': '开始发出招标文件',
@@ -563,6 +565,7 @@ export const zh = {
   'ws.nav.questions': '我的提问与异议',
   'ws.nav.notices': '澄清与修改',
   ...sealedZh,
+  ...hallZh,
 } as const;
 
 type Dictionary = typeof zh;

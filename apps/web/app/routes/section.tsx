@@ -66,6 +66,13 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
         {project.name} · <span className="mono">{section.code}</span>
       </p>
       <SuspensionNotice suspension={loaderData.suspension} now={now} />
+      {['opening', 'evaluating', 'publicity', 'awarded', 'archived'].includes(section.state) ? (
+        <p>
+          <Link to={`/sections/${section.id}/hall`} className="button" data-testid="hall-link">
+            {t('hall.link')}
+          </Link>
+        </p>
+      ) : null}
       {section.state === 'cancelled' && section.stateReason ? (
         <p className="alert alert-warning">{t('detail.cancelled', { reason: section.stateReason })}</p>
       ) : null}

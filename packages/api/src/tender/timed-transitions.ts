@@ -1,13 +1,15 @@
 import { appendTrace } from '@ggzy/audit';
 import { and, bid, eq, executeRows, lte, objection, section, sql, type Database } from '@ggzy/db';
 import { MINIMUM_BIDS, nextSectionState } from '@ggzy/domain';
+import { openHall, publishFailureNotice } from '../opening/open-hall';
 
 /**
  * Takes the transitions that fall due at a time (the bid deadline), from the database clock, exactly
  * once: each due section is locked (`FOR UPDATE SKIP LOCKED`, so several API processes share the work
  * without taking the same one), its state is re-read under the lock, and the state change and its
  * trace entry commit together. A process killed mid-way leaves the section as it was, and the next
- * run (in any process) takes it.
+ * run (in any process) takes it. A section that opens gets its opening hall, one that fails its
+ * failure notice, in the same transaction (opening/open-hall.ts).
  */
 export async function takeDueTransitions(db: Database, options: { limit?: number } = {}): Promise<Array<{ sectionId: string; from: string; to: string }>> {
   return db.transaction(async (tx) => {
@@ -42,6 +44,10 @@ export async function takeDueTransitions(db: Database, options: { limit?: number
         targetId: row.id,
         details: { from: row.state, to: next, deadline: row.deadline.toISOString(), bids: String(bids) },
       });
+      // In the same transaction: the opening hall (招标投标法 art. 34: the opening is at the deadline),
+      // or the published failure notice naming the rule (docs/opening-hall.md §2).
+      if (next === 'opening') await openHall(tx, row.id);
+      else await publishFailureNotice(tx, row.id, bids);
       taken.push({ sectionId: row.id, from: row.state, to: next });
     }
     return taken;

@@ -6,3 +6,4 @@ export * from './tender';
 export * from './certificate';
 export * from './bid';
 export * from './live';
+export * from './opening';

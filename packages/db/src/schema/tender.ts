@@ -117,7 +117,7 @@ export const notice = pgTable(
     sectionId: uuid('section_id')
       .notNull()
       .references(() => section.id),
-    kind: text('kind', { enum: ['tender', 'amendment', 'clarification', 'objectionAnswer'] }).notNull(),
+    kind: text('kind', { enum: ['tender', 'amendment', 'clarification', 'objectionAnswer', 'failure'] }).notNull(),
     title: text('title').notNull(),
     /** Sanitised HTML (only a safe subset of tags survives). */
     bodyHtml: text('body_html').notNull(),
@@ -125,9 +125,8 @@ export const notice = pgTable(
     deadlineBefore: ts('deadline_before'),
     deadlineAfter: ts('deadline_after'),
     publishedAt: ts('published_at'),
-    createdBy: uuid('created_by')
-      .notNull()
-      .references(() => account.id),
+    /** Null for what the platform publishes by itself (the failure notice at the deadline). */
+    createdBy: uuid('created_by').references(() => account.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('notice_section_idx').on(t.sectionId, t.publishedAt)],

@@ -30,6 +30,10 @@ export const PERMISSIONS = [
   'create:bid:own',
   'read:bids:own',
   'read:bids:region',
+  // The opening hall: centre staff of the section's own centre host it (the centre is checked per call).
+  'host:hall:region',
+  // A bidder with a standing bid signs in, hands over its content key, confirms or objects.
+  'attend:hall:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,7 +51,7 @@ const EVERY_ACCOUNT: Permission[] = [
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // A bidder company reads notices and documents, asks, objects, and follows what it obtained.
-  bidder: [...EVERY_ACCOUNT, 'download:documents:any', 'create:question:any', 'create:objection:any', 'read:bidding:own', 'create:bid:own'],
+  bidder: [...EVERY_ACCOUNT, 'download:documents:any', 'create:question:any', 'create:objection:any', 'read:bidding:own', 'create:bid:own', 'attend:hall:own'],
   // The buyer and its agent run their own projects' sections.
   // Who submitted (never what, nor when) for their own sections: read:bids:own.
   tenderer: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own', 'read:bids:own'],
@@ -55,7 +59,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   expert: [...EVERY_ACCOUNT],
   guarantor: [...EVERY_ACCOUNT],
   // Centre staff administer the accounts of their own centre's region.
-  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region'],
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region', 'host:hall:region'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
   // Who obtained the documents is kept from the tenderer (实施条例 art. 22); the regulator sees it.
   supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region'],

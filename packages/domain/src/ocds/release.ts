@@ -84,7 +84,7 @@ import type {
   OcdsTenderStatus,
 } from './types';
 
-export type NoticeKind = 'tender' | 'amendment' | 'clarification' | 'objectionAnswer';
+export type NoticeKind = 'tender' | 'amendment' | 'clarification' | 'objectionAnswer' | 'failure';
 
 export interface SectionForRelease {
   /** Registered OCID prefix, e.g. 'ocds-abc123'. */
@@ -167,6 +167,8 @@ const NOTICE_DOCUMENT_TYPE: Record<NoticeKind, OcdsDocumentType> = {
   amendment: 'tenderNotice',
   clarification: 'clarifications',
   objectionAnswer: 'clarifications',
+  // 流标公告 (the failure notice published at the deadline)
+  failure: 'unsuccessfulDetails',
 };
 
 /** Transactions in which the winning bidder pays the tenderer: sales of rights and assets. */

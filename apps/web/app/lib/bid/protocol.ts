@@ -34,12 +34,18 @@ export interface SealRequest {
   maxEnvelopeBytes: number;
 }
 
-/** Opens an envelope kept in OPFS (or given as a file) with a PKCS#12 key: the cross-implementation check. */
+/**
+ * Opens an envelope kept in OPFS, given as a file, or downloaded from the platform (`url`: the
+ * company's own submitted envelope, GET /api/bids/<uploadId>/envelope, fetched by the worker with
+ * the session cookie and nothing else) with a PKCS#12 key: the self-check and the decryption
+ * self-test (解密自检). With `requireBundle` a plaintext that is not a bid bundle is a failure.
+ */
 export interface OpenRequest {
   type: 'open';
-  envelope: { opfsName: string } | { file: Blob };
+  envelope: { opfsName: string } | { file: Blob } | { url: string };
   p12: Uint8Array;
   password: string;
+  requireBundle?: boolean;
 }
 
 export interface SealSummaryInfo {
@@ -54,7 +60,19 @@ export interface SealSummaryInfo {
 export type SealReply =
   | { type: 'progress'; plaintextBytes: number; totalBytes: number; envelopeBytes: number }
   | { type: 'done'; summary: SealSummaryInfo }
-  | { type: 'opened'; plaintextBytes: number; sha256: string; entries: string[]; schedule: OpeningSchedule | null }
+  | {
+      type: 'opened';
+      plaintextBytes: number;
+      sha256: string;
+      entries: string[];
+      schedule: OpeningSchedule | null;
+      /** SHA-256 over every envelope byte read (what the receipt names), its size and suite. */
+      envelopeSha256: string;
+      envelopeBytes: number;
+      suite: string;
+      /** The key file's certificate: its key id (SHA-256 of the SPKI, docs/pki.md §2). */
+      certificateKeyId: string | null;
+    }
   | { type: 'error'; failure: WorkerFailure };
 
 export type KeysRequest =

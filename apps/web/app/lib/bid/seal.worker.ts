@@ -7,7 +7,7 @@
  * One request per worker: the page starts a worker, sends one message, and terminates it after
  * the answer, so no key or plaintext lingers in a long-lived thread.
  */
-import { fromPkcs12, openEnvelope, portableBackend, sealEnvelope, sm2PrivateKeyFromPkcs8, SUPPORTED_SUITES, type EnvelopePrivateKey, type EnvelopeSuiteId } from '@ggzy/crypto';
+import { fromPkcs12, openEnvelope, portableBackend, sealEnvelope, sm2PrivateKeyFromPkcs8, subjectPublicKeyInfoOf, SUPPORTED_SUITES, type EnvelopePrivateKey, type EnvelopeSuiteId } from '@ggzy/crypto';
 import { createBidBundle, openBidBundle } from '@ggzy/domain/bid';
 import { base64ToBytes, hexOf, opfsDirectory, pemToDer } from './bytes';
 import { failureOf, type OpenRequest, type SealReply, type SealRequest } from './protocol';
@@ -83,14 +83,57 @@ async function seal(request: SealRequest): Promise<void> {
   });
 }
 
-/** The recipient key inside a PKCS#12 file, for either suite: SM2 (GM/T) or RSA-OAEP. */
-async function envelopeKeyOf(p12: Uint8Array, password: string): Promise<EnvelopePrivateKey> {
-  const der = pemToDer(fromPkcs12(p12, password).privateKeyPem);
+/** The recipient key inside a PKCS#12 file, for either suite: SM2 (GM/T) or RSA-OAEP; and what identifies its certificate. */
+async function envelopeKeyOf(p12: Uint8Array, password: string): Promise<{ privateKey: EnvelopePrivateKey; keyId: string | null }> {
+  const contents = fromPkcs12(p12, password);
+  const der = pemToDer(contents.privateKeyPem);
+  let keyId: string | null = null;
   try {
-    return sm2PrivateKeyFromPkcs8(der);
+    keyId = hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(subjectPublicKeyInfoOf(contents.certificatePem)))));
   } catch {
-    return crypto.subtle.importKey('pkcs8', der, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['decrypt']);
+    // A certificate this library cannot read: the envelope reader still tries the key on every stanza.
   }
+  let privateKey: EnvelopePrivateKey;
+  try {
+    privateKey = sm2PrivateKeyFromPkcs8(der);
+  } catch {
+    privateKey = await crypto.subtle.importKey('pkcs8', der, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['decrypt']);
+  }
+  return { privateKey, keyId };
+}
+
+/**
+ * The company's own envelope from the platform, as a stream. The request is a bare GET with the
+ * session cookie (same origin): neither the key file nor its password is in it.
+ */
+async function downloadEnvelope(url: string): Promise<ReadableStream<Uint8Array>> {
+  const response = await fetch(url, { method: 'GET', credentials: 'same-origin', cache: 'no-store' });
+  if (!response.ok || !response.body) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; zh?: string; en?: string } } | null;
+    throw Object.assign(new Error(body?.error?.en ?? `HTTP ${response.status}`), { name: 'DownloadRefused', code: body?.error?.code ?? 'download-failed', zh: body?.error?.zh, en: body?.error?.en });
+  }
+  return response.body;
+}
+
+/** Hashes the envelope's bytes as the reader pulls them. */
+function digesting(source: ReadableStream<Uint8Array>) {
+  const digest = portableBackend.sha256();
+  let bytes = 0;
+  const reader = source.getReader();
+  const stream = (async function* () {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        await digest.update(value);
+        bytes += value.length;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  })();
+  return { stream, result: async () => ({ sha256: hexOf(await digest.digest()), bytes }) };
 }
 
 /**
@@ -101,9 +144,14 @@ async function envelopeKeyOf(p12: Uint8Array, password: string): Promise<Envelop
  * scratch file in OPFS, read back in pieces and deleted: a large bid never sits in memory.
  */
 async function open(request: OpenRequest): Promise<void> {
-  const privateKey = await envelopeKeyOf(request.p12, request.password);
+  const { privateKey, keyId } = await envelopeKeyOf(request.p12, request.password);
   const directory = await opfsDirectory();
-  const source = 'file' in request.envelope ? request.envelope.file : await (await directory.getFileHandle(request.envelope.opfsName)).getFile();
+  const envelope = digesting(
+    'url' in request.envelope
+      ? await downloadEnvelope(request.envelope.url)
+      : ('file' in request.envelope ? request.envelope.file : await (await directory.getFileHandle(request.envelope.opfsName)).getFile()).stream(),
+  );
+  let suite = '';
   const scratchName = `check-${crypto.randomUUID()}.tmp`;
   const scratch = await directory.getFileHandle(scratchName, { create: true });
   try {
@@ -111,7 +159,7 @@ async function open(request: OpenRequest): Promise<void> {
     const digest = portableBackend.sha256();
     let plaintextBytes = 0;
     try {
-      for await (const part of openEnvelope({ envelope: source.stream(), key: { privateKey } })) {
+      for await (const part of openEnvelope({ envelope: envelope.stream, key: { privateKey }, onHeader: (info) => (suite = info.header.suite) })) {
         await digest.update(part);
         access.write(part, { at: plaintextBytes });
         plaintextBytes += part.length;
@@ -125,13 +173,22 @@ async function open(request: OpenRequest): Promise<void> {
     const bundle = await openBidBundle({
       size: plaintext.size,
       read: async (offset, length) => new Uint8Array(await plaintext.slice(offset, offset + length).arrayBuffer()),
-    }).catch(() => null);
+    }).catch((error: unknown) => {
+      // The opening reads the schedule out of the bundle: for the self-test a plaintext that is not one fails.
+      if (request.requireBundle) throw error;
+      return null;
+    });
+    const sealed = await envelope.result();
     post({
       type: 'opened',
       plaintextBytes,
       sha256: hexOf(await digest.digest()),
       entries: bundle ? bundle.entries.map((e) => e.path) : [],
       schedule: bundle ? bundle.openingSchedule : null,
+      envelopeSha256: sealed.sha256,
+      envelopeBytes: sealed.bytes,
+      suite,
+      certificateKeyId: keyId,
     });
   } finally {
     await directory.removeEntry(scratchName).catch(() => {});

@@ -4,6 +4,7 @@ import type { Route } from './+types/bid';
 import { BidForm } from '../../components/bid/bid-form';
 import { DeadlineClock } from '../../components/bid/deadline-clock';
 import { ReceiptView } from '../../components/bid/receipt-view';
+import { SelfTest } from '../../components/bid/self-test';
 import { useBidFlow, type Notice, type SealingInfo } from '../../components/bid/use-bid-flow';
 import { useKeyFile } from '../../components/bid/use-key-file';
 import { StateBadge, SuspendedBadge, SuspensionNotice, Time } from '../../components/section-bits';
@@ -75,6 +76,7 @@ export default function BidPage({ loaderData }: Route.ComponentProps) {
         </p>
         <p className="muted small">{t('bid.intro')}</p>
       </section>
+      {current?.kind === 'submit' && current.uploadId && section.state === 'announced' ? <SelfTest uploadId={current.uploadId} ciphertextSha256={current.ciphertextSha256} /> : null}
       {sealing.value ? (
         <BidWorkspace me={me} sealing={sealing.value} sectionName={section.name} hasCurrentBid={current?.kind === 'submit'} open={section.state === 'announced'} stateLabel={section.state} />
       ) : (
