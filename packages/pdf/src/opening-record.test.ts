@@ -1,6 +1,6 @@
 import { PDFDocument, PDFName, PDFDict, PDFArray, PDFRawStream, PDFRef, decodePDFRawStream } from 'pdf-lib';
-import fontkit from '@pdf-lib/fontkit';
 import { describe, expect, it } from 'vitest';
+import { openFontProgram } from './fonts';
 import { openingRecordDigest, renderOpeningRecordPdf } from './opening-record';
 import { sampleRecord, sampleRow } from './test-support';
 
@@ -17,7 +17,7 @@ describe('renderOpeningRecordPdf', () => {
       expect(object.get(PDFName.of('BaseFont'))?.toString()).toMatch(/^\/NotoSansSC-(Regular|Bold)/);
       const descendant = object.lookup(PDFName.of('DescendantFonts'), PDFArray).lookup(0, PDFDict);
       const descriptor = descendant.lookup(PDFName.of('FontDescriptor'), PDFDict);
-      const program = fontkit.create(Buffer.from(decodePDFRawStream(descriptor.lookup(PDFName.of("FontFile2")) as PDFRawStream).decode()));
+      const program = openFontProgram(decodePDFRawStream(descriptor.lookup(PDFName.of('FontFile2')) as PDFRawStream).decode());
       const cmap = new TextDecoder().decode(decodePDFRawStream(object.lookup(PDFName.of("ToUnicode")) as PDFRawStream).decode());
       // <glyph id> <UTF-16BE>: which glyph of the subset draws which character.
       const glyphOf = new Map<string, number>();
@@ -38,6 +38,19 @@ describe('renderOpeningRecordPdf', () => {
     }
     // A character that appears nowhere in the record was not carried along.
     expect(regular.glyphOf.has('龘')).toBe(false);
+    // Every character drawn, in both weights, has an outline in the subset: no blank glyphs (the
+    // defect of @pdf-lib/fontkit 1.1.1's subsetting, which dropped the outlines of many CJK glyphs).
+    let checked = 0;
+    for (const { program, glyphOf } of fonts) {
+      for (const [ch, gid] of glyphOf) {
+        if (/\s/.test(ch)) continue;
+        const glyph = program.getGlyph(gid);
+        expect(glyph.path.commands.length, `${ch} (glyph ${gid})`).toBeGreaterThan(0);
+        expect(glyph.bbox.maxX - glyph.bbox.minX, ch).toBeGreaterThan(0);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 
   it('writes the ToUnicode map so the text can be copied and searched', async () => {

@@ -3,12 +3,11 @@
  * the record (issue 12 item 4), its canonical digest, and its A4 rendering in Chinese.
  */
 import { toChineseCapitalAmount } from '@ggzy/domain';
-import fontkit from '@pdf-lib/fontkit';
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { z } from 'zod';
-import { loadCjkFont } from './fonts';
+import { loadCjkFont, pdfFontkit } from './fonts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const instant = z.iso.datetime({ offset: true });
@@ -272,7 +271,7 @@ export async function renderOpeningRecordPdf(input: OpeningRecordDocument): Prom
   const record = openingRecordDocumentSchema.parse(input);
   const digest = openingRecordDigest(record);
   const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(pdfFontkit);
   const [regular, bold] = await Promise.all([
     loadCjkFont('regular').then((bytes) => doc.embedFont(bytes, { subset: true })),
     loadCjkFont('bold').then((bytes) => doc.embedFont(bytes, { subset: true })),
