@@ -37,8 +37,8 @@ export const openingRecordRowSchema = z.strictObject({
       bondReference: text(200),
     })
     .nullable(),
-  /** The ciphertext digest from the bidder's receipt. */
-  ciphertextSha256: sha256Hex,
+  /** The ciphertext digest from the bidder's receipt; null when the hall has none (a bid not opened). */
+  ciphertextSha256: sha256Hex.nullable(),
   /** Whether the decrypted bid's ciphertext matched the receipt's digest; null when not opened. */
   digestMatches: z.boolean().nullable(),
 });
@@ -70,8 +70,9 @@ export const openingRecordDocumentSchema = z.strictObject({
     z.strictObject({
       company: text(200),
       raisedAt: instant,
-      text: text(2000),
-      answer: z.strictObject({ by: text(200), answeredAt: instant, text: text(2000) }).nullable(),
+      // As long as the hall accepts (5000 characters).
+      text: text(5000),
+      answer: z.strictObject({ by: text(200), answeredAt: instant, text: text(5000) }).nullable(),
     }),
   ),
 });
@@ -161,7 +162,7 @@ const COLUMNS: Column[] = [
   { header: '工期（日历天）\nDuration (days)', width: 58, cell: (r) => (r.schedule ? String(r.schedule.durationDays) : '—') },
   { header: '质量承诺\nQuality', width: 70, cell: (r) => r.schedule?.quality ?? '—' },
   { header: '投标保证金\nBid bond', width: 84, cell: (r) => r.schedule?.bondReference ?? '—' },
-  { header: '密文 SHA-256（回执）\nCiphertext SHA-256', width: 118, cell: (r) => r.ciphertextSha256 },
+  { header: '密文 SHA-256（回执）\nCiphertext SHA-256', width: 118, cell: (r) => r.ciphertextSha256 ?? '—' },
   {
     header: '与回执一致\nMatches receipt',
     width: 52,
