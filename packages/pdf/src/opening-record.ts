@@ -268,9 +268,12 @@ function drawTable(layout: Layout, rows: OpeningRecordRow[]): void {
  * subset embedded, page numbers and the record's SHA-256 in every footer. Deterministic for a given
  * record: no "now" goes into the file (the signature adds its own time).
  */
-export async function renderOpeningRecordPdf(input: OpeningRecordDocument): Promise<Uint8Array> {
+export async function renderOpeningRecordPdf(
+  input: OpeningRecordDocument,
+  options: { /** The digest to print in the footer, when the caller traces its own (the hall's recordSha256). */ recordSha256?: string } = {},
+): Promise<Uint8Array> {
   const record = openingRecordDocumentSchema.parse(input);
-  const digest = openingRecordDigest(record);
+  const digest = options.recordSha256 === undefined ? openingRecordDigest(record) : sha256Hex.parse(options.recordSha256);
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(pdfFontkit);
   const [regular, bold] = await Promise.all([

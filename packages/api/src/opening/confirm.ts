@@ -160,6 +160,7 @@ export async function closeRecord(call: Call & { store?: ObjectStore; pdfSigner?
             call.pdfSigner,
             s.id,
             await openingRecordPdfDocument(tx, { sectionId: s.id, openedAt: hall.openedAt, closedAt: new Date(closedAt), hostAccountId: call.account.accountId, confirmations, objections }),
+            recordSha256,
           )
         : null;
     const next = nextSectionState(s.state, { type: 'recordSigned' });

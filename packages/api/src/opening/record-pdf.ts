@@ -104,8 +104,10 @@ export async function storeSignedRecordPdf(
   signer: PdfSigner,
   sectionId: string,
   document: OpeningRecordDocument,
+  /** The hall's record digest (traced at close), printed in every footer. */
+  recordSha256: string,
 ): Promise<{ key: string; sha256: string; bytes: number }> {
-  const unsigned = await renderOpeningRecordPdf(document);
+  const unsigned = await renderOpeningRecordPdf(document, { recordSha256 });
   const signed = await signPdf(unsigned, signer, {
     reason: '开标记录签章 Opening record seal',
     name: document.centre,
