@@ -13,6 +13,7 @@ const { measureAppends, measureVerify } = await import('./trace-log');
 const { measurePortal } = await import('./portal');
 const { measureSeal } = await import('./seal');
 const { measureUploads } = await import('./upload');
+const { measureLive } = await import('./live');
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rows: string[] = [];
@@ -48,6 +49,15 @@ rows.push(
   portalRow(`with the default 5 s list cache, cold at the start (${fmt((100 * portal.cache.hits) / Math.max(answered, 1), 1)} % answered from memory, ${fmt(portal.cache.misses)} database queries)`, portal.cached),
 );
 console.log(`  api p50 ${portal.api.p50} ms p99 ${portal.api.p99} ms; cached p50 ${portal.cached.p50} ms p99 ${portal.cached.p99} ms; bare p50 ${portal.bare.p50} ms p99 ${portal.bare.p99} ms`);
+
+console.log('live events: watchers of one opening hall over SSE across two API processes …');
+const live = await measureLive({ watchers: quick ? 200 : 1000, events: quick ? 30 : 100, perSecond: 10 });
+const liveMet = live.p99 < 250 && live.arrivals === live.watchers * live.events;
+rows.push(
+  `| live events: ${fmt(live.watchers)} SSE watchers of one hall (\`hall.watch\`) split over two API processes on PostgreSQL, ${fmt(live.events)} events at 10/s, from just before commit to arrival: p50 / p99 | ${fmt(live.p50)} ms / ${fmt(live.p99)} ms (${fmt(live.arrivals)} of ${fmt(live.watchers * live.events)} arrived; ${fmt(live.kibPerWatcher, 1)} KiB of API memory per watcher) | bare node:http SSE fan-out to as many connections: ${fmt(live.bare.p50)} ms / ${fmt(live.bare.p99)} ms | p99 ${fmt(live.p99 / Math.max(live.bare.p99, 1), 1)} × | p99 < 250 ms | ${liveMet ? 'met' : 'NOT met'} |`,
+);
+verdicts.push(liveMet ? 'ok' : 'fail');
+console.log(`  live p50 ${live.p50} ms p99 ${live.p99} ms (${live.arrivals}/${live.watchers * live.events}), ${fmt(live.kibPerWatcher, 1)} KiB/watcher; bare p50 ${live.bare.p50} ms p99 ${live.bare.p99} ms`);
 
 console.log('sealed bids: concurrent tus uploads into the disk store, then every bidder submits at once …');
 const up = await measureUploads({ bidders: quick ? 20 : 200, envelopeMiB: 20 });
@@ -109,6 +119,13 @@ How these are measured:
   autovacuum worker is running (earlier phases of the bench leave work for it): the figure is the
   portal's, not that of the fill's clean-up. A filter's estimate (past 200) is reused for 30 s, so
   its later pages walk only to their own end (decision 011).
+* **Live events**: two real API processes (\`main.ts\`) on one PostgreSQL database, the watchers of one
+  opening hall connected to \`hall.watch\` over SSE (one connection each, half on each process) from
+  the bench process; events committed one at a time with \`publishLive\` in their own transaction
+  (as the hall commits them), each carrying the time taken just before its transaction; the delay is
+  the arrival time minus that. Memory: the growth of both processes' RSS once the watchers are
+  connected, per watcher. The baseline writes the same events from a bare node:http SSE server to as
+  many connections, read by the same client code.
 * **Sealed-bid uploads**: bidder companies (accounts, sessions and platform-CA certificates made in
   the database), each with its own envelope sealed beforehand to what \`bidding.sealingInfo\` names
   (as the bid page and \`ggzy seal --section\` do; that call also validates the certificate, so the

@@ -98,7 +98,7 @@ function cpuMsOf(pid: number | undefined): number | null {
   }
 }
 
-function startApi(env: Record<string, string>): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+export function startApi(env: Record<string, string>): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   // API_CPU_PROFILE=<folder>: the API process writes a V8 CPU profile there when it stops.
   const profile = process.env.API_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

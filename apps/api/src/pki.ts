@@ -1,6 +1,8 @@
 import { createPlatformCa, type PlatformCa } from '@ggzy/crypto';
+import { issueDocumentSigningCertificate, type PdfKeySigner } from '@ggzy/pdf';
+import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config';
 
@@ -56,4 +58,33 @@ export async function loadPlatformPki(
   const sm2Ca = await loadOrCreateCa({ key: config.sm2CaKeyFile, cert: config.sm2CaCertFile }, 'sm2', log);
   const trustedRootsPem = await Promise.all(config.trustedCaFiles.map((f) => readFile(f, 'utf8')));
   return { ca, sm2Ca, trustedRootsPem };
+}
+
+/**
+ * The platform's document-signing key and certificate (开标记录签章, docs/decisions/015-signed-pdf.md),
+ * beside the RSA CA's key (document-signer.key.pem, document-signer.cert.pem): issued by that CA at
+ * first start, or again when the stored certificate is no longer the CA's or has expired (documents
+ * signed before keep their own certificate embedded). Half a pair is refused as for the CA.
+ */
+export async function loadDocumentSigner(config: ApiConfig, ca: PlatformCa, log: Logger): Promise<PdfKeySigner> {
+  const folder = dirname(config.caKeyFile);
+  const files = { key: join(folder, 'document-signer.key.pem'), cert: join(folder, 'document-signer.cert.pem') };
+  const [key, cert] = await Promise.all([readIfPresent(files.key), readIfPresent(files.cert)]);
+  if (key && cert) {
+    const leaf = new X509Certificate(cert);
+    const usable = leaf.checkIssued(new X509Certificate(ca.certificatePem)) && new Date(leaf.validTo) > new Date(Date.now() + 86_400_000);
+    if (usable) return { keyPem: key, certificateChainPem: [cert, ca.certificatePem] };
+    log.warn({ file: files.cert }, 'the document-signing certificate is not from the platform CA or expires within a day; issuing a new one');
+  } else if (key || cert) {
+    const missing = key ? files.cert : files.key;
+    throw new Error(`文档签章证书不完整：${missing} 不存在 / the document-signing certificate is incomplete: ${missing} is missing`);
+  }
+  const signer = issueDocumentSigningCertificate(ca);
+  await mkdir(folder, { recursive: true });
+  await writeFile(`${files.key}.tmp`, signer.keyPem, { mode: 0o600 });
+  await writeFile(`${files.cert}.tmp`, signer.certificateChainPem[0]!, { mode: 0o644 });
+  await rename(`${files.cert}.tmp`, files.cert);
+  await rename(`${files.key}.tmp`, files.key);
+  log.warn({ file: files.cert }, 'issued a new document-signing certificate');
+  return signer;
 }

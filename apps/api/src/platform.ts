@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config';
-import { loadPlatformPki } from './pki';
+import { loadDocumentSigner, loadPlatformPki } from './pki';
 
 /**
  * The checkpoint and receipt signing keys live outside the database: whoever can write the database
@@ -49,6 +49,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   const signer = createCheckpointSigner({ origin: config.logOrigin, seed: await loadSeed(config.checkpointKey, config.checkpointKeyFile, 'checkpoint', log) });
   const receiptSigner = createReceiptSigner(await loadSeed(config.receiptKey, config.receiptKeyFile, 'receipt', log));
   const pki = await loadPlatformPki(config, log);
+  const pdfSigner = await loadDocumentSigner(config, pki.ca, log);
 
   // The sequencer: every process runs one; the head-row lock lets one at a time do the work.
   let sequencing: Promise<unknown> = Promise.resolve();
@@ -89,6 +90,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     signer,
     receiptSigner,
     pki,
+    pdfSigner,
     sequenceNow,
     settings: {
       sessionTtlHours: config.sessionTtlHours,

@@ -3,6 +3,7 @@ import type { CheckpointSigner, TraceActor } from '@ggzy/audit';
 import type { ObjectStore } from '@ggzy/storage';
 import type { Role } from '@ggzy/domain';
 import type { PlatformCa } from '@ggzy/crypto';
+import type { PdfSigner } from '@ggzy/pdf';
 import type { LiveHub } from './live/watch';
 
 /** What a request carries that the procedures may use. Built by the HTTP adapter or by tests. */
@@ -40,6 +41,11 @@ export interface Services {
   receiptSigner: ReceiptSigner;
   /** The platform CA (issues at enrolment) and the external roots the deployment trusts (CA互认). */
   pki: { ca: PlatformCa; sm2Ca?: PlatformCa | undefined; trustedRootsPem: string[] };
+  /**
+   * The platform's document-signing key and certificate (开标记录签章, docs/decisions/015-signed-pdf.md),
+   * issued by the RSA platform CA. Absent: the closed opening record gets no PDF.
+   */
+  pdfSigner?: PdfSigner | undefined;
   /**
    * Runs the trace sequencer now (coalesced with a run already under way) and resolves when it has
    * placed what was committed before the call; used where an answer must carry a trace index (receipts).

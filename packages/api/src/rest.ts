@@ -5,6 +5,7 @@
  */
 import { AppError, isAppError, type Access, type AppErrorCode, type Permission } from '@ggzy/domain';
 import { constantTimeEqual } from '@ggzy/crypto';
+import { eq, openingHall } from '@ggzy/db';
 import { ObjectExistsError } from '@ggzy/storage';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
@@ -13,6 +14,7 @@ import { authorizeAccess } from './authorize';
 import { databaseClock } from './bidding/bid-window';
 import { downloadOwnEnvelope } from './bidding/envelope-download';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { pdfSha256OfKey } from './opening/record-pdf';
 import { ANONYMOUS_LIMIT, anonymousRefusalsOf } from './refusals';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
 import { listReleasePackage, sectionReleasePackage } from './tender/ocds';
@@ -137,6 +139,29 @@ export const restRoutes: RestRoute[] = [
       const now = await databaseClock(ctx.db);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ now: now.toISOString(), source: 'database' }));
+    },
+  },
+  {
+    // The closed opening record, signed by the platform (docs/decisions/015-signed-pdf.md): public once closed.
+    name: 'GET /api/sections/:id/opening-record.pdf',
+    method: 'GET',
+    pattern: new RegExp(`^/api/sections/${UUID}/opening-record\\.pdf$`),
+    access: 'public',
+    async handle(ctx, _account, [sectionId], _req, res) {
+      const [hall] = await ctx.db.select({ state: openingHall.state, key: openingHall.recordPdfKey }).from(openingHall).where(eq(openingHall.sectionId, sectionId!));
+      if (!hall || hall.state !== 'closed' || !hall.key) {
+        throw new AppError('NOT_FOUND', { zh: '开标记录尚未关闭，暂无开标记录文件', en: 'The opening record is not closed yet; there is no record file' });
+      }
+      const info = await ctx.store.head(hall.key);
+      const sha256 = pdfSha256OfKey(hall.key);
+      res.writeHead(200, {
+        'content-type': 'application/pdf',
+        'content-disposition': `inline; filename="opening-record-${sectionId}.pdf"`,
+        'cache-control': 'public, max-age=31536000, immutable',
+        ...(info ? { 'content-length': String(info.size) } : {}),
+        ...(sha256 ? { 'x-content-sha256': sha256 } : {}),
+      });
+      await pipeline(await ctx.store.get(hall.key), res);
     },
   },
   {

@@ -1,6 +1,7 @@
 /** Test fixtures: a real database (PGlite or PostgreSQL) and a real disk store, never mocks. */
 import { createCheckpointSigner, sequenceTrace } from '@ggzy/audit';
 import { createKeyPairAndCsr, createPlatformCa, type PlatformCa } from '@ggzy/crypto';
+import { issueDocumentSigningCertificate, type PdfKeySigner } from '@ggzy/pdf';
 import { account, eq, organisation } from '@ggzy/db';
 import { createTestDatabase, type TestDatabase } from '@ggzy/db/testing';
 import { createDiskStore } from '@ggzy/storage';
@@ -48,6 +49,13 @@ export function testPlatformSm2Ca(): Promise<PlatformCa> {
   return testSm2Ca;
 }
 
+let testPdfSigner_: Promise<PdfKeySigner> | null = null;
+/** The platform's document-signing certificate for tests, issued once per process by the test CA. */
+export function testPdfSigner(): Promise<PdfKeySigner> {
+  testPdfSigner_ ??= testPlatformCa().then((ca) => issueDocumentSigningCertificate(ca));
+  return testPdfSigner_;
+}
+
 export async function createTestPlatform(options: { seed?: boolean; anonymousRefusalLimit?: { burst: number; perMinute: number } } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-store-'));
@@ -61,6 +69,7 @@ export async function createTestPlatform(options: { seed?: boolean; anonymousRef
     signer,
     receiptSigner: createReceiptSigner(new Uint8Array(32).fill(2)),
     pki: { ca: await testPlatformCa(), sm2Ca: await testPlatformSm2Ca(), trustedRootsPem: [] },
+    pdfSigner: await testPdfSigner(),
     sequenceNow: () => {
       const run = sequencing.then(async () => {
         for (;;) {

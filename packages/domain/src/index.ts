@@ -13,3 +13,4 @@ export * from './ocds';
 export * from './bid';
 export * from './calendar/cn-holidays';
 export * from './tender/schedule';
+export * from './money/capital';

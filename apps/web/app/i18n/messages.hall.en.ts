@@ -33,6 +33,7 @@ export const hallEn: { readonly [K in keyof typeof hallZh]: string } = {
   'hall.bidState.recovered': 'Recovered by the key custodians',
   'hall.bidState.revoked': "Revoked (the bidder's fault)",
   'hall.bidState.withdrawn': "Withdrawn (not the bidder's fault)",
+  'hall.recordPdf': 'Opening record (PDF, signed by the platform)',
   'hall.record': 'Opening record (read out)',
   'hall.record.empty': 'Nothing read out yet.',
   'hall.record.position': 'No.',

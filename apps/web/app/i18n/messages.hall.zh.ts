@@ -31,6 +31,7 @@ export const hallZh = {
   'hall.bidState.recovered': '已由密钥保管人恢复',
   'hall.bidState.revoked': '撤销（投标人原因）',
   'hall.bidState.withdrawn': '撤回（非投标人原因）',
+  'hall.recordPdf': '开标记录（PDF，平台签章）',
   'hall.record': '开标记录（唱标）',
   'hall.record.empty': '尚未唱标。',
   'hall.record.position': '序号',

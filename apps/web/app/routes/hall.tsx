@@ -175,6 +175,13 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
 
       <section className="panel" aria-labelledby="hall-record">
         <h2 id="hall-record">{t('hall.record')}</h2>
+        {hall.hall.state === 'closed' ? (
+          <p>
+            <a href={`/api/sections/${sectionId}/opening-record.pdf`} target="_blank" rel="noreferrer" data-testid="hall-record-pdf">
+              {t('hall.recordPdf')}
+            </a>
+          </p>
+        ) : null}
         {hall.record.length === 0 ? (
           <p className="muted">{t('hall.record.empty')}</p>
         ) : (

@@ -71,6 +71,14 @@ export default function SectionDetail({ loaderData }: Route.ComponentProps) {
           <Link to={`/sections/${section.id}/hall`} className="button" data-testid="hall-link">
             {t('hall.link')}
           </Link>
+          {['evaluating', 'publicity', 'awarded', 'archived'].includes(section.state) ? (
+            <>
+              {' '}
+              <a href={`/api/sections/${section.id}/opening-record.pdf`} target="_blank" rel="noreferrer" data-testid="record-pdf-link">
+                {t('hall.recordPdf')}
+              </a>
+            </>
+          ) : null}
         </p>
       ) : null}
       {section.state === 'cancelled' && section.stateReason ? (

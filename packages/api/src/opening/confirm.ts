@@ -7,6 +7,8 @@ import { appendTrace } from '@ggzy/audit';
 import { verifyMessageNode as verifyMessage } from '@ggzy/crypto/node';
 import { and, asc, eq, executeRows, hallObjection, isNull, openingHall, openingRecordConfirmation, section, sql, type Database } from '@ggzy/db';
 import { nextSectionState } from '@ggzy/domain';
+import type { PdfSigner } from '@ggzy/pdf';
+import type { ObjectStore } from '@ggzy/storage';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { parseSignedMessage } from '../bidding/signed-message';
@@ -16,6 +18,7 @@ import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHallBidder, requireHost } from './access';
 import { publishHall } from './events';
 import { digestOfDocument, recordDocument } from './record';
+import { openingRecordPdfDocument, storeSignedRecordPdf } from './record-pdf';
 
 export const CONFIRM_CONTEXT = 'ggzy-opening-confirm/v1';
 const confirmSchema = z.strictObject({ type: z.literal(CONFIRM_CONTEXT), sectionId: z.uuid(), organisationId: z.uuid(), recordSha256: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -121,7 +124,7 @@ export async function answerObjection(call: Call & { objectionId: string; answer
  * over. The section moves to `evaluating` (lifecycle `recordSigned`); the record's SHA-256 over its
  * canonical JSON (rows, confirmations, objections and answers) is stored and traced.
  */
-export async function closeRecord(call: Call) {
+export async function closeRecord(call: Call & { store?: ObjectStore; pdfSigner?: PdfSigner | undefined }) {
   return call.db.transaction(async (tx) => {
     const { hall, section: s } = await loadHall(tx, call.sectionId, { lock: true });
     requireHost(s, call.account);
@@ -146,14 +149,31 @@ export async function closeRecord(call: Call) {
       objections: objections.map((o) => ({ organisationId: o.organisationId, text: o.text, at: o.at.toISOString(), answer: o.answer, answeredAt: o.answeredAt!.toISOString() })),
     };
     const recordSha256 = digestOfDocument(document);
-    // TODO(@ggzy/pdf): render `document` as the signed PDF opening record (Chinese text, platform
-    // signature), store it write-once under `records/<sectionId>/opening.pdf`, set record_pdf_key,
-    // trace its digest and publish it on the portal beside the section.
+    // The signed PDF (docs/decisions/015-signed-pdf.md): stored write-once before the commit; its key
+    // carries its SHA-256, so a retried close never collides, and an aborted one leaves only an
+    // unreferenced object.
+    const [{ closedAt }] = (await executeRows<{ closedAt: string }>(tx, sql`select now() as "closedAt"`)) as [{ closedAt: string }];
+    const pdf =
+      call.pdfSigner && call.store
+        ? await storeSignedRecordPdf(
+            call.store,
+            call.pdfSigner,
+            s.id,
+            await openingRecordPdfDocument(tx, { sectionId: s.id, openedAt: hall.openedAt, closedAt: new Date(closedAt), hostAccountId: call.account.accountId, confirmations, objections }),
+            recordSha256,
+          )
+        : null;
     const next = nextSectionState(s.state, { type: 'recordSigned' });
-    await tx.update(openingHall).set({ state: 'closed', recordSha256, closedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(openingHall.sectionId, s.id));
+    await tx.update(openingHall).set({ state: 'closed', recordSha256, recordPdfKey: pdf?.key ?? null, closedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(openingHall.sectionId, s.id));
     await tx.update(section).set({ state: next!, stateChangedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(section.id, s.id));
-    await appendTrace(tx, actorOf(call.request, call.account), { action: 'hall.record.close', targetType: 'section', targetId: s.id, digests: { record: recordSha256 }, details: { from: s.state, to: next!, confirmations: String(confirmations.length), objections: String(objections.length) } });
-    await publishHall(tx, s.id, 'hall.closed', { state: 'closed', sectionState: next, recordSha256 });
+    await appendTrace(tx, actorOf(call.request, call.account), {
+      action: 'hall.record.close',
+      targetType: 'section',
+      targetId: s.id,
+      digests: { record: recordSha256, ...(pdf ? { pdf: pdf.sha256 } : {}) },
+      details: { from: s.state, to: next!, confirmations: String(confirmations.length), objections: String(objections.length), ...(pdf ? { pdfKey: pdf.key } : {}) },
+    });
+    await publishHall(tx, s.id, 'hall.closed', { state: 'closed', sectionState: next, recordSha256, pdfSha256: pdf?.sha256 ?? null });
     return { recordSha256, sectionState: next! };
   });
 }

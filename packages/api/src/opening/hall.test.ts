@@ -5,6 +5,7 @@
  */
 import { and, bidDecryption, bidUpload, eq, executeRows, liveEvent, notice, openingHall, section, sql, traceEntry, type Database } from '@ggzy/db';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { toChineseCapitalAmount } from '@ggzy/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBid } from '../bidding/submit';
 import { announcedSection, createBidders, setDeadline, signedSubmit, type TestBidder } from '../bidding/test-support';
@@ -14,7 +15,6 @@ import { watchLive } from '../live/watch';
 import { getPublicSection } from '../tender/portal';
 import { takeDueTransitions } from '../tender/timed-transitions';
 import { createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from '../testing';
-import { capitalAmount } from './record';
 
 /** A completed upload straight in the database (what the header of an envelope sealed for the bidder says), then a real signed submit. */
 async function submitFor(services: Services, bidder: TestBidder, sectionId: string) {
@@ -182,10 +182,11 @@ describe('the opening hall', () => {
   });
 
   it('writes amounts in Chinese capital numerals as paper records do', () => {
-    expect(capitalAmount(123456789)).toBe('壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分');
-    expect(capitalAmount(100010000)).toBe('壹佰万零壹佰元整');
-    expect(capitalAmount(10000000000)).toBe('壹亿元整');
-    expect(capitalAmount(1050)).toBe('壹拾元伍角');
-    expect(capitalAmount(0)).toBe('零元整');
+    expect(toChineseCapitalAmount(123456789)).toBe('壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分');
+    expect(toChineseCapitalAmount(100010000)).toBe('壹佰万零壹佰元整');
+    expect(toChineseCapitalAmount(10000000000)).toBe('壹亿元整');
+    // 元 digit zero, 角 not: the payment rules allow one 零 there; the domain function writes it.
+    expect(toChineseCapitalAmount(1050)).toBe('壹拾元零伍角');
+    expect(toChineseCapitalAmount(0)).toBe('零元整');
   });
 });

@@ -7,13 +7,14 @@
 import { signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
 import { and, bidDecryption, bidUpload, eq, liveEvent, openingHall, sql, traceEntry, type Database } from '@ggzy/db';
 import { createBidBundle, readBidBundle, type OpeningSchedule } from '@ggzy/domain';
+import { DEFAULT_DOCUMENT_SIGNER_CN, verifyPdfSignatures } from '@ggzy/pdf';
 import { createHash, createPublicKey, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBid } from '../bidding/submit';
 import { bidObjectKey } from '../bidding/uploads';
-import { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, type TestBidder } from '../bidding/test-support';
+import { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, startTestServer, type TestBidder } from '../bidding/test-support';
 import { takeDueTransitions } from '../tender/timed-transitions';
-import { createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from '../testing';
+import { createTestPlatform, signedIn, testClient, testPdfSigner, type TestClient, type TestPlatform } from '../testing';
 import { SIGN_IN_CONTEXT } from './sign-in';
 import { CONFIRM_CONTEXT, confirmMessage } from './confirm';
 
@@ -174,6 +175,11 @@ describe('handing over content keys in the hall', () => {
     const objection = await clients[2]!.caller.hall.object({ sectionId: section.id, text: '本单位已在解密时间内尝试解密，请说明撤销的依据' });
     expect(refusal(await host.caller.hall.close({ sectionId: section.id }).catch((e) => e))).toMatchObject({ reason: 'objections-open' });
     await host.caller.hall.answer({ sectionId: section.id, objectionId: objection.id, answer: '经核查，解密时间内未收到贵单位的有效内容密钥，依电子招标投标办法第三十一条记录为撤销' });
+    // No record file before the close.
+    const server = await startTestServer(p.services);
+    const before = await fetch(`${server.base}/api/sections/${section.id}/opening-record.pdf`);
+    expect(before.status).toBe(404);
+    expect((await before.json()).error.zh).toContain('开标记录尚未关闭');
     const closed = await host.caller.hall.close({ sectionId: section.id });
     expect(closed.sectionState).toBe('evaluating');
     const [trace] = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), eq(traceEntry.action, 'hall.record.close')));
@@ -181,5 +187,26 @@ describe('handing over content keys in the hall', () => {
     const snapshot = await testClient(p.services).caller.hall.get({ sectionId: section.id });
     expect(snapshot).toMatchObject({ section: { state: 'evaluating' }, hall: { state: 'closed', recordSha256: closed.recordSha256 }, objections: [{ answer: expect.stringContaining('第三十一条') }] });
     expect(snapshot.confirmations).toHaveLength(2);
+
+    // The signed PDF: stored under its key, the key and its SHA-256 in the hall row, the digest in the
+    // close's trace entry, the platform's signature intact.
+    const [row] = await db.select().from(openingHall).where(eq(openingHall.sectionId, section.id));
+    expect(row!.recordPdfKey).toMatch(new RegExp(`^records/${section.id}/opening-[0-9a-f]{64}\\.pdf$`));
+    const pdf = await p.services.store.getBytes(row!.recordPdfKey!);
+    const pdfSha256 = createHash('sha256').update(pdf).digest('hex');
+    expect(row!.recordPdfKey).toContain(pdfSha256);
+    expect(trace!.digests.pdf).toBe(pdfSha256);
+    const [check, ...more] = await verifyPdfSignatures(pdf);
+    expect(more).toHaveLength(0);
+    expect(check).toMatchObject({ intact: true, coversWholeDocument: true, signerSubject: expect.stringContaining(DEFAULT_DOCUMENT_SIGNER_CN) });
+    expect(check!.signerCertificatePem.replace(/\s/g, '')).toBe((await testPdfSigner()).certificateChainPem[0]!.replace(/\s/g, ''));
+    // The write-once store refuses to replace it.
+    await expect(p.services.store.put(row!.recordPdfKey!, Buffer.from('x'))).rejects.toThrow();
+    // Served to anyone once closed, byte for byte.
+    const after = await fetch(`${server.base}/api/sections/${section.id}/opening-record.pdf`);
+    expect(after.status).toBe(200);
+    expect(after.headers.get('content-type')).toBe('application/pdf');
+    expect(createHash('sha256').update(Buffer.from(await after.arrayBuffer())).digest('hex')).toBe(pdfSha256);
+    await server.close();
   });
 });

@@ -7,36 +7,8 @@ import { asc, bidDecryption, eq, and, inArray, openingHall, openingRecordRow, sq
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { appendTrace } from '@ggzy/audit';
+import { toChineseCapitalAmount } from '@ggzy/domain';
 import { publishHall } from './events';
-
-const DIGITS = '零壹贰叁肆伍陆柒捌玖';
-const SMALL = ['', '拾', '佰', '仟'];
-const BIG = ['', '万', '亿', '兆'];
-
-/** 大写金额 of an amount in fen, e.g. 123456789 → 壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分. */
-export function capitalAmount(fen: number): string {
-  if (!Number.isSafeInteger(fen) || fen < 0) throw new RangeError('an amount is whole, non-negative fen');
-  const digits = String(Math.floor(fen / 100));
-  const jiao = Math.floor(fen / 10) % 10;
-  const cent = fen % 10;
-  let integer = '';
-  let zero = false;
-  for (let i = 0; i < digits.length; i++) {
-    const p = digits.length - 1 - i; // power of ten of this digit
-    const digit = Number(digits[i]);
-    if (digit === 0) zero = integer !== '';
-    else {
-      if (zero) integer += '零';
-      zero = false;
-      integer += DIGITS[digit]! + SMALL[p % 4]!;
-    }
-    // The end of a group of four: its unit (万, 亿) if any digit of the group was not zero.
-    if (p % 4 === 0 && p > 0 && Number(digits.slice(Math.max(0, i - 3), i + 1)) > 0) integer += BIG[p / 4]!;
-  }
-  if (integer === '') integer = '零';
-  const fraction = jiao === 0 && cent === 0 ? '整' : `${jiao ? DIGITS[jiao] + '角' : integer === '零' ? '' : '零'}${cent ? DIGITS[cent] + '分' : ''}`;
-  return integer === '零' && fraction !== '整' ? fraction : `${integer}元${fraction}`;
-}
 
 export type RecordRow = typeof openingRecordRow.$inferSelect;
 
@@ -48,7 +20,7 @@ export function publicRow(row: RecordRow) {
     creditCode: row.creditCode,
     outcome: row.outcome,
     priceFen: row.priceFen,
-    priceInWords: row.priceFen === null ? null : capitalAmount(row.priceFen),
+    priceInWords: row.priceFen === null ? null : toChineseCapitalAmount(row.priceFen),
     durationDays: row.durationDays,
     quality: row.quality,
     bondReference: row.bondReference,

@@ -90,5 +90,5 @@ export const hallRouter = router({
 
   close: procedure('host:hall:region')
     .input(z.object({ sectionId }))
-    .mutation(({ ctx, input }) => closeRecord({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+    .mutation(({ ctx, input }) => closeRecord({ db: ctx.db, store: ctx.store, pdfSigner: ctx.pdfSigner, request: ctx.request, account: ctx.account, ...input })),
 });
