@@ -1,4 +1,8 @@
-import { testPlatformCa } from '@ggzy/api/testing';
+import { createPlatformCa, type PlatformCa } from '@ggzy/crypto';
+
+// One CA per test file (an RSA key takes time); @ggzy/api depends on this package, so not its test CA.
+let ca_: Promise<PlatformCa> | null = null;
+const testPlatformCa = () => (ca_ ??= createPlatformCa({ commonName: '测试平台 CA', organisation: '公共资源交易平台（测试）', validityYears: 5, modulusLength: 2048 }));
 import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import forge from 'node-forge';
