@@ -12,59 +12,18 @@ import { createBidBundle } from '@ggzy/domain/bid';
 import { executeRows, sql, type Database } from '@ggzy/db';
 import { createTestPlatform, enrolTestCertificate, type TestPlatform } from '@ggzy/api/testing';
 import { announcedSection, sealBid, signedSubmit, signInOverHttp, startTestServer, trpcCall, TusClient } from '@ggzy/api/testing';
-import { execFile } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingProxy, runGgzy } from './test-support';
 import { DAMAGED_MESSAGE, WRONG_KEY_MESSAGE } from './decrypt-check';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 const P12_PASSWORD = 'self-test-key-pass-7';
 const ACCOUNT_PASSWORD = 'Ggzy@2026';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ggzy(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, GGZY_PASSWORD: ACCOUNT_PASSWORD, GGZY_P12_PASSWORD: P12_PASSWORD, ...env }, maxBuffer: 2 ** 24 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** Forwards every request to the API and keeps what was sent: method, path, headers and body. */
-async function recordingProxy(target: string) {
-  const seen: Array<{ method: string; path: string; headers: string; body: Buffer }> = [];
-  const server: Server = createServer(async (req, res) => {
-    const parts: Buffer[] = [];
-    for await (const part of req) parts.push(part as Buffer);
-    const body = Buffer.concat(parts);
-    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: JSON.stringify(req.headers), body });
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-    const answer = await fetch(new URL(req.url ?? '/', target), { method: req.method, headers, ...(body.length ? { body } : {}) });
-    const out: Record<string, string | string[]> = {};
-    answer.headers.forEach((v, k) => {
-      if (k !== 'set-cookie' && k !== 'content-encoding' && k !== 'transfer-encoding') out[k] = v;
-    });
-    const cookies = answer.headers.getSetCookie();
-    if (cookies.length) out['set-cookie'] = cookies;
-    res.writeHead(answer.status, out);
-    if (answer.body) for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+const ggzy = (args: string[], env: Record<string, string> = {}) => runGgzy({ account: ACCOUNT_PASSWORD, p12: P12_PASSWORD }, args, env);
 
 describe('ggzy decrypt --check: the decryption self-test before the deadline', () => {
   let p: TestPlatform;

@@ -14,73 +14,20 @@ import { createBidBundle } from '@ggzy/domain/bid';
 import { takeDueTransitions } from '@ggzy/api';
 import { announcedSection, createTestPlatform, enrolTestCertificate, sealBid, setDeadline, signedIn, signedSubmit, signInOverHttp, startTestServer, trpcCall, TusClient, type TestCertificate, type TestPlatform } from '@ggzy/api/testing';
 import { and, eq, executeRows, openingRecordRow, sql, type Database } from '@ggzy/db';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingProxy, runGgzy } from './test-support';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 const P12_PASSWORD = 'hall-key-pass-3';
 const ACCOUNT_PASSWORD = 'Ggzy@2026';
 // Demo bidders of the section's region (packages/api/src/seed/demo.ts).
 const USERS = ['bidder1', 'bidder4', 'bidder5'] as const;
 const PRICES = [1_234_567_89, 98_765_432_10, 55_000_000_00];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ggzy(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, GGZY_PASSWORD: ACCOUNT_PASSWORD, GGZY_P12_PASSWORD: P12_PASSWORD, ...env }, maxBuffer: 2 ** 24 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 99) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** Forwards every request to the API and keeps what was sent: method, path, headers and body. */
-async function recordingProxy(target: string) {
-  const seen: Array<{ method: string; path: string; headers: string; body: Buffer }> = [];
-  const server: Server = createServer(async (req, res) => {
-    const parts: Buffer[] = [];
-    for await (const part of req) parts.push(part as Buffer);
-    const body = Buffer.concat(parts);
-    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: JSON.stringify(req.headers), body });
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-    const answer = await fetch(new URL(req.url ?? '/', target), { method: req.method, headers, ...(body.length ? { body } : {}) });
-    const out: Record<string, string | string[]> = {};
-    answer.headers.forEach((v, k) => {
-      if (k !== 'set-cookie' && k !== 'content-encoding' && k !== 'transfer-encoding') out[k] = v;
-    });
-    const cookies = answer.headers.getSetCookie();
-    if (cookies.length) out['set-cookie'] = cookies;
-    res.writeHead(answer.status, out);
-    try {
-      if (answer.body) for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-    } catch {
-      // the client dropped the download after the header
-    }
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return {
-    url,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
+const ggzy = (args: string[], env: Record<string, string> = {}) => runGgzy({ account: ACCOUNT_PASSWORD, p12: P12_PASSWORD }, args, env);
 
 const derOf = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 
