@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { data, isRouteErrorResponse, Link } from 'react-router';
 import type { Route } from './+types/hall';
 import { ErrorPage } from '../components/error-page';
+import { BidderPanel } from '../components/hall/bidder-panel';
 import { StateBadge } from '../components/section-bits';
 import { useI18n, type MessageKey } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
@@ -266,6 +267,7 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
       </section>
 
       {hall.me.role === 'host' ? <HostControls hall={hall} onDone={refresh} /> : null}
+      {hall.me.organisationId ? <BidderPanel hall={hall} onDone={refresh} /> : null}
       {hall.me.organisationId && hall.hall.state === 'confirming' ? <ObjectionForm sectionId={sectionId} onDone={refresh} /> : null}
     </div>
   );
@@ -391,7 +393,7 @@ function AnswerForm({ text, busy, onAnswer }: { text: string; busy: boolean; onA
   );
 }
 
-/** A bidder's objection to the record while it is open for confirmation (the signed confirmation needs the key file: next). */
+/** A bidder's objection to the record while it is open for confirmation (the signed confirmation is in BidderPanel). */
 function ObjectionForm({ sectionId, onDone }: { sectionId: string; onDone: () => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;

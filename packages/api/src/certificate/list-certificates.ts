@@ -13,6 +13,8 @@ export async function listOwnCertificates(db: Database, account: SessionAccount)
     return {
       id: row.id,
       serial: row.serial,
+      /** SHA-256 of the SubjectPublicKeyInfo (docs/pki.md §2): a client matches its key file by it. */
+      keyId: row.keyId,
       subject: row.subject,
       issuer: row.issuer,
       algorithm: row.algorithm,

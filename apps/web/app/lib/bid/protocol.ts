@@ -48,6 +48,19 @@ export interface OpenRequest {
   requireBundle?: boolean;
 }
 
+/**
+ * At the opening (docs/opening-hall.md §3): reads only the header of the company's own stored
+ * envelope and unwraps its content key with the PKCS#12 key, here in the browser. The page hands
+ * over that bare content key and nothing else (never the key file, its password or the private key).
+ */
+export interface UnwrapRequest {
+  type: 'unwrap';
+  /** GET /api/bids/<uploadId>/envelope (own company only). */
+  url: string;
+  p12: Uint8Array;
+  password: string;
+}
+
 export interface SealSummaryInfo {
   opfsName: string;
   suite: string;
@@ -73,6 +86,7 @@ export type SealReply =
       /** The key file's certificate: its key id (SHA-256 of the SPKI, docs/pki.md §2). */
       certificateKeyId: string | null;
     }
+  | { type: 'unwrapped'; contentKey: Uint8Array; suite: string; certificateKeyId: string | null }
   | { type: 'error'; failure: WorkerFailure };
 
 export type KeysRequest =

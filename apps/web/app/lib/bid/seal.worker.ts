@@ -7,10 +7,10 @@
  * One request per worker: the page starts a worker, sends one message, and terminates it after
  * the answer, so no key or plaintext lingers in a long-lived thread.
  */
-import { fromPkcs12, openEnvelope, portableBackend, sealEnvelope, sm2PrivateKeyFromPkcs8, subjectPublicKeyInfoOf, SUPPORTED_SUITES, type EnvelopePrivateKey, type EnvelopeSuiteId } from '@ggzy/crypto';
+import { fromPkcs12, openEnvelope, portableBackend, readEnvelopeHeader, sealEnvelope, sm2PrivateKeyFromPkcs8, subjectPublicKeyInfoOf, SUPPORTED_SUITES, unwrapEnvelopeContentKey, type EnvelopePrivateKey, type EnvelopeSuiteId } from '@ggzy/crypto';
 import { createBidBundle, openBidBundle } from '@ggzy/domain/bid';
 import { base64ToBytes, hexOf, opfsDirectory, pemToDer } from './bytes';
-import { failureOf, type OpenRequest, type SealReply, type SealRequest } from './protocol';
+import { failureOf, type OpenRequest, type SealReply, type SealRequest, type UnwrapRequest } from './protocol';
 
 // This module runs as a dedicated worker; the app's TypeScript lib is the DOM's, whose postMessage
 // takes the same arguments here.
@@ -195,9 +195,27 @@ async function open(request: OpenRequest): Promise<void> {
   }
 }
 
-self.onmessage = (event: MessageEvent<SealRequest | OpenRequest>) => {
+/**
+ * The bidder's part of the decryption at the opening: only the envelope's header is downloaded (the
+ * rest of the download is cancelled), the content key is unwrapped with the key file's private key
+ * and checked against the key commitment, and only that key goes back to the page.
+ */
+async function unwrap(request: UnwrapRequest): Promise<void> {
+  const { privateKey, keyId } = await envelopeKeyOf(request.p12, request.password);
+  const body = await downloadEnvelope(request.url);
+  let header: Awaited<ReturnType<typeof readEnvelopeHeader>>['header'];
+  try {
+    ({ header } = await readEnvelopeHeader(body));
+  } finally {
+    await body.cancel().catch(() => {});
+  }
+  const contentKey = await unwrapEnvelopeContentKey(header, privateKey);
+  post({ type: 'unwrapped', contentKey, suite: header.suite, certificateKeyId: keyId });
+}
+
+self.onmessage = (event: MessageEvent<SealRequest | OpenRequest | UnwrapRequest>) => {
   const request = event.data;
-  const run = request.type === 'seal' ? seal(request) : open(request);
+  const run = request.type === 'seal' ? seal(request) : request.type === 'unwrap' ? unwrap(request) : open(request);
   run.catch((error: unknown) => post({ type: 'error', failure: failureOf(error) }));
 };
 

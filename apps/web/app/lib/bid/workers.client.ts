@@ -3,7 +3,7 @@
  * build (Workers, OPFS and WebCrypto keys exist only in the browser), so call it from event
  * handlers and effects only. Vite bundles each `new Worker(new URL(…))` as its own ES module.
  */
-import type { KeysReply, KeysRequest, OpenRequest, SealReply, SealRequest, SealSummaryInfo, WorkerFailure } from './protocol';
+import type { KeysReply, KeysRequest, OpenRequest, SealReply, UnwrapRequest, SealRequest, SealSummaryInfo, WorkerFailure } from './protocol';
 
 /** A failure inside a worker, carried back to the page with its code. */
 export class WorkerError extends Error {
@@ -106,4 +106,11 @@ export type OpenedEnvelope = Extract<SealReply, { type: 'opened' }>;
 /** Opens an envelope with a PKCS#12 key in a worker and reports what is inside. */
 export function openInWorker(request: OpenRequest): Promise<OpenedEnvelope> {
   return once<OpenedEnvelope>(sealWorker(), request);
+}
+
+export type UnwrappedKey = Extract<SealReply, { type: 'unwrapped' }>;
+
+/** Unwraps the content key of the company's own stored envelope with a PKCS#12 key, in a worker (the opening's hand-over). */
+export function unwrapInWorker(request: UnwrapRequest): Promise<UnwrappedKey> {
+  return once<UnwrappedKey>(sealWorker(), request);
 }
