@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
 import { serverApi } from '../lib/api.server';
 import { apiErrorOf, describeError } from '../lib/errors';
+import { applyHallEvent } from '../lib/hall-events';
 import { formatYuan } from '../lib/money';
 import { formatTime } from '../lib/time';
 
@@ -46,8 +47,9 @@ const duration = (seconds: number) => `${pad(Math.floor(seconds / 3600))}:${pad(
 /**
  * 不见面开标大厅: one live page per section for everyone (DESIGN.md §2). The page starts from the
  * `hall.get` snapshot and follows `hall.watch` (SSE); every event carries its id, so a reconnect
- * (to this API process or another) resumes after the last one seen, and each event makes the page
- * read the snapshot again, which is always the whole truth (events applied twice change nothing).
+ * (to this API process or another) resumes after the last one seen. Events are applied to the
+ * snapshot (lib/hall-events.ts, idempotent); those only the server can resolve make the page read
+ * the snapshot again.
  */
 export default function HallPage({ loaderData }: Route.ComponentProps) {
   const i18n = useI18n();
@@ -57,14 +59,33 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
   const [lastEventId, setLastEventId] = useState(loaderData.hall.lastEventId);
   const sectionId = loaderData.hall.section.id;
   const now = useServerClock(hall.serverTime);
+  /** The hall as last shown, and the events that arrived while a snapshot read was under way. */
+  const current = useRef<Hall>(loaderData.hall);
+  const arrivedDuringRead = useRef<Array<{ kind: string; payload: Record<string, unknown>; at: string }> | null>(null);
+  const show = useCallback((next: Hall) => {
+    current.current = next;
+    setHall(next);
+  }, []);
 
   const refresh = useCallback(async () => {
+    arrivedDuringRead.current = [];
     try {
-      setHall(await browserApi().hall.get.query({ sectionId }));
+      let next = await browserApi().hall.get.query({ sectionId });
+      // An event that committed after the snapshot was read must not be lost by showing it.
+      let again = false;
+      for (const event of arrivedDuringRead.current ?? []) {
+        const applied = applyHallEvent(next, event);
+        if (applied) next = applied;
+        else again = true;
+      }
+      show(next);
+      if (again) setTimeout(() => void refresh(), 200);
     } catch {
       setConnection('offline');
+    } finally {
+      arrivedDuringRead.current = null;
     }
-  }, [sectionId]);
+  }, [sectionId, show]);
 
   useEffect(() => {
     let pending: ReturnType<typeof setTimeout> | undefined;
@@ -75,9 +96,22 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
         onData: (event) => {
           setConnection('live');
           setLastEventId(event.id);
-          // Events come in bursts (a reading out of several rows): one snapshot read per burst.
-          clearTimeout(pending);
-          pending = setTimeout(() => void refresh(), 50);
+          arrivedDuringRead.current?.push(event.data);
+          // Most events are applied here; the rest make the page read the snapshot again, once per
+          // burst (the public spread over a second and a half, so that a full hall does not read at once).
+          const next = applyHallEvent(current.current, event.data);
+          if (next) {
+            show(next);
+            return;
+          }
+          if (pending) return;
+          pending = setTimeout(
+            () => {
+              pending = undefined;
+              void refresh();
+            },
+            loaderData.hall.me.role === 'public' ? 50 + Math.random() * 1500 : 50,
+          );
         },
         onConnectionStateChange: (state) => {
           if (state.state === 'pending') setConnection('live');
@@ -90,7 +124,7 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
       clearTimeout(pending);
       subscription.unsubscribe();
     };
-  }, [sectionId, loaderData.hall.lastEventId, refresh]);
+  }, [sectionId, loaderData.hall.lastEventId, loaderData.hall.me.role, refresh, show]);
 
   const ends = hall.hall.decryptionEndsAt ? new Date(hall.hall.decryptionEndsAt).getTime() : null;
   const secondsLeft = ends !== null && hall.hall.state === 'decrypting' ? Math.max(0, Math.floor((ends - now) / 1000)) : null;
