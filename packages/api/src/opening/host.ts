@@ -53,6 +53,11 @@ export async function extendDecryption(call: HostCall & { minutes: number; reaso
     if (hall.extendedAt) {
       throw hallRefusal('CONFLICT', 'already-extended', '解密时间只能延长一次，本标段已延长过', 'The decryption window can be extended only once, and it has been', { extensionReason: hall.extensionReason });
     }
+    // Only before the end: once over, the window stays closed (window-close.ts) and the host decides the bids still sealed.
+    const [{ over }] = (await executeRows<{ over: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as over`)) as [{ over: boolean }];
+    if (over || hall.windowClosedAt) {
+      throw hallRefusal('RULE_VIOLATION', 'window-closed', '解密时间已结束，不能再延长；请依法处理仍未解密的投标（撤销或撤回，并说明原因）', 'The decryption window has closed and can no longer be extended; decide the bids still sealed (revoked or withdrawn, with a reason)');
+    }
     const [row] = await executeRows<{ ends: Date | string }>(
       tx,
       sql`update ${openingHall} set decryption_ends_at = decryption_ends_at + make_interval(mins => ${call.minutes}), extended_at = now(),
@@ -101,7 +106,7 @@ export async function resumeHall(call: HostCall & { reason: string }) {
     const [row] = await executeRows<{ ends: Date | string | null; at: Date | string }>(
       tx,
       sql`update ${openingHall} set paused = false, pause_reason = null, paused_at = null, updated_at = now(),
-            decryption_ends_at = case when state = 'decrypting' then decryption_ends_at + (now() - paused_at) else decryption_ends_at end
+            decryption_ends_at = case when state = 'decrypting' and window_closed_at is null then decryption_ends_at + (now() - paused_at) else decryption_ends_at end
           where section_id = ${section.id} returning decryption_ends_at as ends, now() as at`,
     );
     await appendTrace(tx, actorOf(call.request, call.account), {
@@ -148,7 +153,7 @@ export async function decideBid(call: HostCall & { organisationId: string; outco
     const [bid] = await tx.select().from(bidDecryption).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
     if (!bid) throw hallRefusal('NOT_FOUND', 'no-such-bid', '该单位在本标段没有投标', 'That company has no bid in this section');
     const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed`)) as [{ closed: boolean }];
-    if (!(bid.state === 'failed' || (closed && bid.state === 'waiting'))) {
+    if (!(bid.state === 'failed' || ((closed || hall.windowClosedAt !== null) && bid.state === 'waiting'))) {
       throw hallRefusal('CONFLICT', 'not-decidable', `该投标当前状态为 ${bid.state}，只有解密失败的投标，或解密时间结束后仍未解密的投标，才由主持人处理`, `That bid is ${bid.state}; the host decides only bids whose decryption failed, or that are still sealed once the window has closed`, { state: bid.state });
     }
     const [company] = await tx.select({ name: organisation.name, creditCode: organisation.creditCode }).from(organisation).where(eq(organisation.id, call.organisationId));
