@@ -23,7 +23,7 @@ import { appendTrace, type TraceActor } from '@ggzy/audit';
 import { and, asc, bidDecryption, eq, inArray, organisation, type Database } from '@ggzy/db';
 import type { ObjectStore } from '@ggzy/storage';
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { markTraced } from '../refusals';
 import { hallRefusal, hallRoleOf, loadHall, type HallSection } from './access';
@@ -187,8 +187,9 @@ export async function readOpenedBid(db: Database, store: ObjectStore, options: {
   const { bid, size, code, role, traceId } = decided;
   const names = filenamesOf(code, { name: bid.name, creditCode: bid.creditCode });
   const source = Readable.from((await store.get(bid.plaintextKey)) as AsyncIterable<Buffer>);
-  const check = verifying(bid.plaintextSha256);
-  source.on('error', (error) => check.destroy(error));
+  // Errors of either end (a failed check, a store fault, the consumer gone) destroy both; the
+  // consumer sees the error on the returned stream.
+  const stream = pipeline(source, verifying(bid.plaintextSha256), () => {});
   return {
     sectionId,
     organisationId,
@@ -200,7 +201,7 @@ export async function readOpenedBid(db: Database, store: ObjectStore, options: {
     asciiFilename: names.ascii,
     readerRole: role,
     traceId,
-    stream: source.pipe(check),
+    stream,
   };
 }
 
