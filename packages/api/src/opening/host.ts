@@ -10,6 +10,7 @@ import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHost } from './access';
 import { publishHall } from './events';
+import { STALE_DECRYPTION_MINUTES } from './hand-over';
 
 interface HostCall {
   db: Database;
@@ -152,8 +153,15 @@ export async function decideBid(call: HostCall & { organisationId: string; outco
     assertHallState(hall, ['decrypting'], { zh: '处理无法解密的投标', en: 'decide on a bid that cannot be decrypted' });
     const [bid] = await tx.select().from(bidDecryption).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
     if (!bid) throw hallRefusal('NOT_FOUND', 'no-such-bid', '该单位在本标段没有投标', 'That company has no bid in this section');
-    const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed`)) as [{ closed: boolean }];
-    if (!(bid.state === 'failed' || ((closed || hall.windowClosedAt !== null) && bid.state === 'waiting'))) {
+    const [{ closed, stale }] = (await executeRows<{ closed: boolean; stale: boolean }>(
+      tx,
+      sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed,
+                 coalesce(${bid.handedOverAt?.toISOString() ?? null}::timestamptz < now() - make_interval(mins => ${STALE_DECRYPTION_MINUTES}), false) as stale`,
+    )) as [{ closed: boolean; stale: boolean }];
+    const over = closed || hall.windowClosedAt !== null;
+    // Once the window is over, a decryption left `decrypting` by a process that stopped can no longer
+    // be taken over by a new hand-over: the host decides it like a bid still sealed.
+    if (!(bid.state === 'failed' || (over && bid.state === 'waiting') || (over && bid.state === 'decrypting' && stale))) {
       throw hallRefusal('CONFLICT', 'not-decidable', `该投标当前状态为 ${bid.state}，只有解密失败的投标，或解密时间结束后仍未解密的投标，才由主持人处理`, `That bid is ${bid.state}; the host decides only bids whose decryption failed, or that are still sealed once the window has closed`, { state: bid.state });
     }
     const [company] = await tx.select({ name: organisation.name, creditCode: organisation.creditCode }).from(organisation).where(eq(organisation.id, call.organisationId));
