@@ -122,7 +122,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
   }, config.sequencerIntervalMs);
   sequencing = tick();
 
-  // Timed transitions (the bid deadline) from the database clock; every process runs this, and the
+  // Timed transitions (the bid deadline, the end of a decryption window) from the database clock; every process runs this, and the
   // row locks make each transition happen exactly once (packages/api/src/tender/timed-transitions.ts).
   let scheduling: Promise<unknown> = Promise.resolve();
   const schedule = async () => {
@@ -130,7 +130,7 @@ export async function startPlatform(config: ApiConfig, log: Logger): Promise<Run
     try {
       for (;;) {
         const taken = await takeDueTransitions(database.db);
-        for (const t of taken) log.info(t, 'section deadline passed');
+        for (const t of taken) log.info(t, t.to === 'window-closed' ? 'decryption window closed' : 'section deadline passed');
         if (taken.length < 100) break;
       }
     } catch (error) {

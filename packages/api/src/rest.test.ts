@@ -50,7 +50,7 @@ describe('REST endpoints (files): declared permissions, CSRF, limits, integrity'
   });
 
   it.each(guarded.map((r) => [r.name, r] as const))('%s: each role and the public are allowed or refused as declared', async (_name, route) => {
-    const url = `${base}${route.name.split(' ')[1]!.replace(':id', randomUUID())}`;
+    const url = `${base}${route.name.split(' ')[1]!.replaceAll(':id', () => randomUUID())}`;
     const access = route.access as Permission | readonly Permission[];
     const needed: Permission[] = typeof access === 'string' ? [access] : [...access];
     for (const role of [...ROLES, null]) {

@@ -14,6 +14,7 @@ import { authorizeAccess } from './authorize';
 import { databaseClock } from './bidding/bid-window';
 import { downloadOwnEnvelope } from './bidding/envelope-download';
 import { CSRF_COOKIE, type ApiContext, type SessionAccount } from './context';
+import { readOpenedBid } from './opening/opened-bids';
 import { pdfSha256OfKey } from './opening/record-pdf';
 import { ANONYMOUS_LIMIT, anonymousRefusalsOf } from './refusals';
 import { MAX_DOCUMENT_BYTES, obtainDocument, uploadDocument } from './tender/documents';
@@ -162,6 +163,27 @@ export const restRoutes: RestRoute[] = [
         ...(sha256 ? { 'x-content-sha256': sha256 } : {}),
       });
       await pipeline(await ctx.store.get(hall.key), res);
+    },
+  },
+  {
+    // An opened bid's plaintext bundle (docs/opening-hall.md §6b): the supervisor of the region and the
+    // bidder's own company only, once decrypted; each read traced before the first byte. The role
+    // gate lets every role that takes part in a section through; readOpenedBid decides, and refuses
+    // centre staff, the tenderer and other bidders with its own message.
+    name: 'GET /api/sections/:id/bids/:id/opened',
+    method: 'GET',
+    pattern: new RegExp(`^/api/sections/${UUID}/bids/${UUID}/opened$`),
+    access: ['read:bidding:own', 'read:bids:region', 'read:bids:own'],
+    async handle(ctx, account, [sectionId, organisationId], _req, res) {
+      const opened = await readOpenedBid(ctx.db, ctx.store, { sectionId: sectionId!, organisationId: organisationId!, reader: { kind: 'session', account, request: ctx.request } });
+      res.writeHead(200, {
+        'content-type': 'application/zip',
+        'content-length': String(opened.size),
+        'content-disposition': `attachment; filename="${opened.asciiFilename}"; filename*=UTF-8''${encodeURIComponent(opened.filename)}`,
+        'x-content-sha256': opened.sha256,
+        'cache-control': 'private, no-store',
+      });
+      await pipeline(opened.stream, res);
     },
   },
   {

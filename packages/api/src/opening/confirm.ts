@@ -5,7 +5,7 @@
  */
 import { appendTrace } from '@ggzy/audit';
 import { verifyMessageNode as verifyMessage } from '@ggzy/crypto/node';
-import { and, asc, eq, executeRows, hallObjection, isNull, openingHall, openingRecordConfirmation, section, sql, type Database } from '@ggzy/db';
+import { and, asc, bidDecryption, eq, executeRows, hallObjection, inArray, isNull, openingHall, openingRecordConfirmation, organisation, section, sql, type Database } from '@ggzy/db';
 import { nextSectionState } from '@ggzy/domain';
 import type { PdfSigner } from '@ggzy/pdf';
 import type { ObjectStore } from '@ggzy/storage';
@@ -38,9 +38,7 @@ export async function openConfirmation(call: Call & { minutes: number }) {
     const { hall, section: s } = await loadHall(tx, call.sectionId, { lock: true });
     requireHost(s, call.account);
     assertNotPaused(hall);
-    if (hall.state === 'decrypting') {
-      throw hallRefusal('CONFLICT', 'bids-undecided', '仍有投标文件未解密或未处理，请等待解密完成，或在解密时间结束后依法处理未解密的投标', 'Some bids are still sealed or undecided; wait for them, or decide them once the window has closed');
-    }
+    if (hall.state === 'decrypting') throw await undecidedRefusal(tx, hall);
     assertHallState(hall, ['reading'], { zh: '开始确认开标记录', en: 'open the confirmation of the record' });
     const recordSha256 = digestOfDocument(await recordDocument(tx, s));
     const [row] = await executeRows<{ ends: Date | string }>(
@@ -52,6 +50,40 @@ export async function openConfirmation(call: Call & { minutes: number }) {
     await publishHall(tx, s.id, 'hall.confirmationOpened', { state: 'confirming', recordSha256, endsAt: iso(row!.ends) });
     return { recordSha256, endsAt: iso(row!.ends)! };
   });
+}
+
+/**
+ * The confirmation cannot open while a bid is unsettled; the refusal names the companies. Once the
+ * window is over, each still-sealed bid waits for the host's decision (window-close.ts).
+ */
+async function undecidedRefusal(tx: Database, hall: { sectionId: string; decryptionEndsAt: Date | null; windowClosedAt: Date | null }) {
+  const open = await tx
+    .select({ organisationId: bidDecryption.organisationId, name: organisation.name, state: bidDecryption.state })
+    .from(bidDecryption)
+    .innerJoin(organisation, eq(organisation.id, bidDecryption.organisationId))
+    .where(and(eq(bidDecryption.sectionId, hall.sectionId), inArray(bidDecryption.state, ['waiting', 'decrypting', 'failed'])))
+    .orderBy(asc(organisation.name));
+  const [{ over }] = (await executeRows<{ over: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as over`)) as [{ over: boolean }];
+  const sealed = open.filter((b) => b.state !== 'decrypting');
+  const running = open.filter((b) => b.state === 'decrypting');
+  const names = (list: typeof open) => list.map((b) => b.name).join('、');
+  const details = { undecided: sealed.map((b) => b.organisationId).join(','), decrypting: running.map((b) => b.organisationId).join(','), windowClosed: over || hall.windowClosedAt !== null };
+  if ((over || hall.windowClosedAt) && sealed.length > 0) {
+    return hallRefusal(
+      'CONFLICT',
+      'bids-undecided',
+      `解密时间已结束，以下投标人的投标文件仍未解密，请先逐一依法处理（撤销或撤回，并说明原因）后再开始确认开标记录：${names(sealed)}`,
+      `The decryption window has closed and these bids are still sealed; decide each of them (revoked or withdrawn, with a reason) before opening the confirmation: ${names(sealed)}`,
+      details,
+    );
+  }
+  return hallRefusal(
+    'CONFLICT',
+    'bids-undecided',
+    `仍有投标文件未解密：${names(open)}。请等待解密完成，或在解密时间结束后依法处理未解密的投标`,
+    `Some bids are not decrypted yet: ${names(open)}. Wait for them, or decide them once the window has closed`,
+    details,
+  );
 }
 
 async function assertConfirmationOpen(tx: Database, hall: { state: string; confirmationEndsAt: Date | null; paused: boolean; pauseReason: string | null }) {

@@ -19,6 +19,7 @@ export type HallEventKind =
   | 'hall.signedIn'
   | 'hall.decryptionStarted'
   | 'hall.decryptionExtended'
+  | 'hall.windowClosed'
   | 'hall.paused'
   | 'hall.resumed'
   | 'hall.message'

@@ -10,6 +10,7 @@ import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHost } from './access';
 import { publishHall } from './events';
+import { STALE_DECRYPTION_MINUTES } from './hand-over';
 
 interface HostCall {
   db: Database;
@@ -52,6 +53,11 @@ export async function extendDecryption(call: HostCall & { minutes: number; reaso
     assertHallState(hall, ['decrypting'], { zh: '延长解密时间', en: 'extend the decryption window' });
     if (hall.extendedAt) {
       throw hallRefusal('CONFLICT', 'already-extended', '解密时间只能延长一次，本标段已延长过', 'The decryption window can be extended only once, and it has been', { extensionReason: hall.extensionReason });
+    }
+    // Only before the end: once over, the window stays closed (window-close.ts) and the host decides the bids still sealed.
+    const [{ over }] = (await executeRows<{ over: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as over`)) as [{ over: boolean }];
+    if (over || hall.windowClosedAt) {
+      throw hallRefusal('RULE_VIOLATION', 'window-closed', '解密时间已结束，不能再延长；请依法处理仍未解密的投标（撤销或撤回，并说明原因）', 'The decryption window has closed and can no longer be extended; decide the bids still sealed (revoked or withdrawn, with a reason)');
     }
     const [row] = await executeRows<{ ends: Date | string }>(
       tx,
@@ -101,7 +107,7 @@ export async function resumeHall(call: HostCall & { reason: string }) {
     const [row] = await executeRows<{ ends: Date | string | null; at: Date | string }>(
       tx,
       sql`update ${openingHall} set paused = false, pause_reason = null, paused_at = null, updated_at = now(),
-            decryption_ends_at = case when state = 'decrypting' then decryption_ends_at + (now() - paused_at) else decryption_ends_at end
+            decryption_ends_at = case when state = 'decrypting' and window_closed_at is null then decryption_ends_at + (now() - paused_at) else decryption_ends_at end
           where section_id = ${section.id} returning decryption_ends_at as ends, now() as at`,
     );
     await appendTrace(tx, actorOf(call.request, call.account), {
@@ -147,8 +153,15 @@ export async function decideBid(call: HostCall & { organisationId: string; outco
     assertHallState(hall, ['decrypting'], { zh: '处理无法解密的投标', en: 'decide on a bid that cannot be decrypted' });
     const [bid] = await tx.select().from(bidDecryption).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
     if (!bid) throw hallRefusal('NOT_FOUND', 'no-such-bid', '该单位在本标段没有投标', 'That company has no bid in this section');
-    const [{ closed }] = (await executeRows<{ closed: boolean }>(tx, sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed`)) as [{ closed: boolean }];
-    if (!(bid.state === 'failed' || (closed && bid.state === 'waiting'))) {
+    const [{ closed, stale }] = (await executeRows<{ closed: boolean; stale: boolean }>(
+      tx,
+      sql`select coalesce(now() >= ${hall.decryptionEndsAt?.toISOString() ?? null}::timestamptz, false) as closed,
+                 coalesce(${bid.handedOverAt?.toISOString() ?? null}::timestamptz < now() - make_interval(mins => ${STALE_DECRYPTION_MINUTES}), false) as stale`,
+    )) as [{ closed: boolean; stale: boolean }];
+    const over = closed || hall.windowClosedAt !== null;
+    // Once the window is over, a decryption left `decrypting` by a process that stopped can no longer
+    // be taken over by a new hand-over: the host decides it like a bid still sealed.
+    if (!(bid.state === 'failed' || (over && bid.state === 'waiting') || (over && bid.state === 'decrypting' && stale))) {
       throw hallRefusal('CONFLICT', 'not-decidable', `该投标当前状态为 ${bid.state}，只有解密失败的投标，或解密时间结束后仍未解密的投标，才由主持人处理`, `That bid is ${bid.state}; the host decides only bids whose decryption failed, or that are still sealed once the window has closed`, { state: bid.state });
     }
     const [company] = await tx.select({ name: organisation.name, creditCode: organisation.creditCode }).from(organisation).where(eq(organisation.id, call.organisationId));

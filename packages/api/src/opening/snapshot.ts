@@ -31,7 +31,7 @@ export async function getHall(db: Database, sectionId: string, account: SessionA
     .orderBy(asc(hallObjection.at));
   const confirmations = await db.select({ organisationId: openingRecordConfirmation.organisationId, at: openingRecordConfirmation.at }).from(openingRecordConfirmation).where(eq(openingRecordConfirmation.sectionId, sectionId));
   const serverTime = new Date(now);
-  const windowOpen = hall.state === 'decrypting' && hall.decryptionEndsAt !== null && serverTime < hall.decryptionEndsAt;
+  const windowOpen = hall.state === 'decrypting' && hall.windowClosedAt === null && hall.decryptionEndsAt !== null && serverTime < hall.decryptionEndsAt;
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     serverTime: serverTime.toISOString(),
@@ -47,6 +47,8 @@ export async function getHall(db: Database, sectionId: string, account: SessionA
       windowOpen,
       /** Seconds left in the decryption window on the server's clock (0 once closed). */
       secondsLeft: hall.decryptionEndsAt && hall.state === 'decrypting' ? Math.max(0, Math.floor((hall.decryptionEndsAt.getTime() - serverTime.getTime()) / 1000)) : null,
+      /** When the timed sweep recorded the window as over (event `hall.windowClosed`), or null. */
+      windowClosedAt: iso(hall.windowClosedAt),
       extension: hall.extendedAt ? { minutes: hall.extensionMinutes, reason: hall.extensionReason, at: iso(hall.extendedAt) } : null,
       confirmationEndsAt: iso(hall.confirmationEndsAt),
       confirmationRecordSha256: hall.confirmationRecordSha256,

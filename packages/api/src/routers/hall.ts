@@ -7,6 +7,7 @@ import { decideBid, extendDecryption, pauseHall, postMessage, resumeHall, startD
 import { handOverKey } from '../opening/hand-over';
 import { answerObjection, closeRecord, confirmRecord, objectToRecord, openConfirmation } from '../opening/confirm';
 import { createHallChallenge, signIn } from '../opening/sign-in';
+import { listReadableOpenedBids } from '../opening/opened-bids';
 import { getHall } from '../opening/snapshot';
 import { procedure, publicProcedure, router } from '../trpc';
 
@@ -30,6 +31,11 @@ export const hallRouter = router({
         yield tracked(String(event.seq), event);
       }
     }),
+
+  /** The opened bids of the section the caller may download (GET /api/sections/:id/bids/:organisationId/opened); none for anyone else. */
+  openedBids: procedure(['read:bidding:own', 'read:bids:region', 'read:bids:own'])
+    .input(z.object({ sectionId }))
+    .query(({ ctx, input }) => listReadableOpenedBids(ctx.db, { sectionId: input.sectionId, reader: { kind: 'session', account: ctx.account, request: ctx.request } })),
 
   startDecryption: procedure('host:hall:region')
     .input(z.object({ sectionId, minutes: z.number().int().min(5).max(240).optional() }))

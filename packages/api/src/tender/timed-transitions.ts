@@ -2,6 +2,10 @@ import { appendTrace } from '@ggzy/audit';
 import { and, bid, eq, executeRows, lte, objection, section, sql, type Database } from '@ggzy/db';
 import { MINIMUM_BIDS, nextSectionState } from '@ggzy/domain';
 import { openHall, publishFailureNotice } from '../opening/open-hall';
+import { closeDueWindows } from '../opening/window-close';
+
+/** A section's deadline taken (`from` → `to`), or an opening hall's decryption window closed (`to: 'window-closed'`, with the bids still sealed). */
+export type TimedTransition = { sectionId: string; from: string; to: string; sealed?: string[] };
 
 /**
  * Takes the transitions that fall due at a time (the bid deadline), from the database clock, exactly
@@ -10,8 +14,17 @@ import { openHall, publishFailureNotice } from '../opening/open-hall';
  * trace entry commit together. A process killed mid-way leaves the section as it was, and the next
  * run (in any process) takes it. A section that opens gets its opening hall, one that fails its
  * failure notice, in the same transaction (opening/open-hall.ts).
+ *
+ * Then, in a transaction of its own and under the same rules, the opening halls whose decryption
+ * window is over are recorded as closed, once each (opening/window-close.ts).
  */
-export async function takeDueTransitions(db: Database, options: { limit?: number } = {}): Promise<Array<{ sectionId: string; from: string; to: string }>> {
+export async function takeDueTransitions(db: Database, options: { limit?: number } = {}): Promise<TimedTransition[]> {
+  const deadlines = await takeDueDeadlines(db, options);
+  const windows = await db.transaction((tx) => closeDueWindows(tx, options));
+  return [...deadlines, ...windows.map((w) => ({ sectionId: w.sectionId, from: 'decrypting', to: 'window-closed', sealed: w.sealed.map((b) => b.organisationId) }))];
+}
+
+async function takeDueDeadlines(db: Database, options: { limit?: number }): Promise<TimedTransition[]> {
   return db.transaction(async (tx) => {
     const due = await tx
       .select({ id: section.id, state: section.state, deadline: section.deadline })

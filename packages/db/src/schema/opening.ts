@@ -35,6 +35,11 @@ export const openingHall = pgTable('opening_hall', {
   extendedAt: ts('extended_at'),
   extensionMinutes: integer('extension_minutes'),
   extensionReason: text('extension_reason'),
+  /**
+   * When the timed sweep recorded the decryption window as over (traced `hall.window.close`, event
+   * `hall.windowClosed`): set once; from then on the host decides every bid still sealed.
+   */
+  windowClosedAt: ts('window_closed_at'),
   confirmationEndsAt: ts('confirmation_ends_at'),
   /** SHA-256 (hex) of the canonical JSON of the record the bidders confirm (set when confirmation opens). */
   confirmationRecordSha256: text('confirmation_record_sha256'),

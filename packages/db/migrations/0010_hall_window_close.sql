@@ -1,0 +1,1 @@
+ALTER TABLE "opening_hall" ADD COLUMN "window_closed_at" timestamp (3) with time zone;
