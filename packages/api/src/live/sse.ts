@@ -76,6 +76,7 @@ export function streamLive(
     finish();
   };
   res.on('close', close);
+  res.on('error', close);
   // The client may have gone while the caller checked its access.
   if (res.destroyed || !res.socket || res.socket.destroyed) close();
 
