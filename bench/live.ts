@@ -16,6 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { startApi } from './upload';
 
 export interface LiveFigures {
@@ -28,6 +29,8 @@ export interface LiveFigures {
   /** RSS growth of both API processes with the watchers connected, per watcher (KiB). */
   kibPerWatcher: number;
   bare: { p50: number; p99: number; arrivals: number };
+  /** The watcher threads' own event-loop lag while measuring the API (ms): high means the client, not the API, is slow. */
+  clientLag: { p99: number; max: number };
 }
 
 const rssKiB = (pid: number | undefined) => {
@@ -61,6 +64,85 @@ function sse(url: string, onEvent: (data: string) => void): Promise<() => void> 
   });
 }
 
+/**
+ * The watchers' side of the measurement, off the main thread (the main thread commits the events):
+ * `WATCHER_THREADS` worker threads, each holding its share of the SSE connections and parsing them
+ * like sse() above. Each reports the delays it saw and its own event-loop lag (p99, ms), so a slow
+ * client is told apart from a slow server.
+ */
+const WATCHER_THREADS = 2;
+const WATCHER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { request } = require('node:http');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const delays = [];
+const requests = [];
+const lag = monitorEventLoopDelay({ resolution: 10 });
+function open(url) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error('SSE ' + url + ': ' + res.statusCode));
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\\n\\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: ?(.*)$/m.exec(block)?.[1];
+          if (data && /^id: /m.test(block) && !/^event: /m.test(block)) delays.push(Date.now() - JSON.parse(data).payload.sentAt);
+        }
+      });
+      resolve();
+    });
+    requests.push(req);
+    req.on('error', reject);
+    req.end();
+  });
+}
+parentPort.on('message', async (message) => {
+  if (message === 'stop') {
+    for (const req of requests) req.destroy();
+    lag.disable();
+    parentPort.postMessage({ delays, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 });
+  }
+});
+(async () => {
+  for (const url of workerData.urls) await open(url);
+  lag.enable();
+  parentPort.postMessage('ready');
+})().catch((error) => parentPort.postMessage({ error: String(error) }));
+`;
+
+async function watchInThreads(urls: string[]): Promise<{ stop(): Promise<{ delays: number[]; lagP99: number; lagMax: number }> }> {
+  const workers = Array.from({ length: WATCHER_THREADS }, (_, t) => new Worker(WATCHER_CODE, { eval: true, workerData: { urls: urls.filter((_, i) => i % WATCHER_THREADS === t) } }));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once('message', (m: unknown) => (m === 'ready' ? resolve() : reject(new Error(JSON.stringify(m)))));
+          w.once('error', reject);
+        }),
+    ),
+  );
+  return {
+    async stop() {
+      const results = await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<{ delays: number[]; lagP99: number; lagMax: number }>((resolve) => {
+              w.once('message', resolve);
+              w.postMessage('stop');
+            }),
+        ),
+      );
+      await Promise.all(workers.map((w) => w.terminate()));
+      return { delays: results.flatMap((r) => r.delays), lagP99: Math.max(...results.map((r) => r.lagP99)), lagMax: Math.max(...results.map((r) => r.lagMax)) };
+    },
+  };
+}
+
 export async function measureLive(options: { watchers: number; events: number; perSecond: number }): Promise<LiveFigures> {
   const database = await createTestDatabase({ max: 4 });
   const dir = await mkdtemp(join(tmpdir(), 'ggzy-bench-live-'));
@@ -91,12 +173,8 @@ export async function measureLive(options: { watchers: number; events: number; p
     await new Promise((r) => setTimeout(r, 1000));
     const before = apis.reduce((n, a) => n + rssKiB(a.pid), 0);
 
-    const delays: number[] = [];
     const input = encodeURIComponent(JSON.stringify({ sectionId }));
-    for (let i = 0; i < options.watchers; i++) {
-      const api = apis[i % apis.length]!;
-      closers.push(await sse(`${api.url}/api/trpc/hall.watch?input=${input}`, (data) => delays.push(Date.now() - (JSON.parse(data) as { payload: { sentAt: number } }).payload.sentAt)));
-    }
+    const watching = await watchInThreads(Array.from({ length: options.watchers }, (_, i) => `${apis[i % apis.length]!.url}/api/trpc/hall.watch?input=${input}`));
     await new Promise((r) => setTimeout(r, 2000));
     const after = apis.reduce((n, a) => n + rssKiB(a.pid), 0);
     const topic = `hall:${sectionId}`;
@@ -106,7 +184,8 @@ export async function measureLive(options: { watchers: number; events: number; p
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 / options.perSecond - (Date.now() - sentAt))));
     }
     await new Promise((r) => setTimeout(r, 2000));
-    for (const close of closers.splice(0)) close();
+    const watched = await watching.stop();
+    const delays = watched.delays;
     const sorted = [...delays].sort((a, b) => a - b);
 
     // Baseline: the same fan-out from a bare node:http SSE server.
@@ -142,6 +221,7 @@ export async function measureLive(options: { watchers: number; events: number; p
       arrivals: delays.length,
       kibPerWatcher: (after - before) / options.watchers,
       bare: { p50: percentile(bareSorted, 50), p99: percentile(bareSorted, 99), arrivals: bareDelays.length },
+      clientLag: { p99: watched.lagP99, max: watched.lagMax },
     };
   } finally {
     for (const close of closers) close();

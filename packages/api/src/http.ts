@@ -10,6 +10,7 @@ import { appRouter } from './router';
 import { handleRest, sendError } from './rest';
 import { createUploadHandler, refusalAlreadyTraced, UPLOAD_PATH } from './bidding/tus';
 import { assertNotRateLimited, ENVELOPE_REASONS, noteRefusal } from './refusals';
+import { HALL_WATCH_PATH, serveHallWatch } from './opening/hall-stream';
 
 /** A REST path with its ids replaced, as the trace names it (`/api/documents/:id`). */
 function routeNameOf(path: string): string {
@@ -168,7 +169,16 @@ export function createApiHandler(services: Services, options: HttpOptions) {
         serialize(CSRF_COOKIE, randomUUID(), { path: '/', sameSite: 'strict', secure: services.settings.secureCookies, httpOnly: false }),
       );
     }
-    if (url.startsWith('/api/trpc/')) return trpc(req, res);
+    if (url.startsWith('/api/trpc/')) {
+      // hall.watch: the SSE fast path (opening/hall-stream.ts); anything it declines goes to tRPC.
+      if (url.startsWith(`${HALL_WATCH_PATH}?`) || url === HALL_WATCH_PATH) {
+        const request = requestInfoOf(req, options.trustProxy);
+        res.setHeader('x-request-id', request.requestId);
+        const ctx = createContext(services, request, { set: () => {}, clear: () => {} });
+        if (await serveHallWatch(ctx, req, res, new URL(url, 'http://api'))) return;
+      }
+      return trpc(req, res);
+    }
     const path = url.split('?')[0]!;
     if (path === UPLOAD_PATH || path.startsWith(`${UPLOAD_PATH}/`)) return uploadsWithRefusals(req, res, path);
     if (path === '/api/time' || path.startsWith('/api/pki/') || path.startsWith('/api/receipts/') || path.startsWith('/api/sections/') || path.startsWith('/api/documents/') || path.startsWith('/api/bids/') || path.startsWith('/api/ocds/') || path.startsWith('/api/metrics/')) {

@@ -15,7 +15,7 @@ function toEvent(row: Row): LiveEvent {
 }
 
 /** The stored events of a topic with after < seq < before (before absent: no upper bound), in order. */
-async function readEvents(db: Database, topic: string, after: number, before?: number, limit = PAGE): Promise<LiveEvent[]> {
+export async function readEvents(db: Database, topic: string, after: number, before?: number, limit = PAGE): Promise<LiveEvent[]> {
   const rows = await db
     .select()
     .from(liveEvent)

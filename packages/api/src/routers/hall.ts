@@ -9,6 +9,7 @@ import { answerObjection, closeRecord, confirmRecord, objectToRecord, openConfir
 import { createHallChallenge, signIn } from '../opening/sign-in';
 import { listReadableOpenedBids } from '../opening/opened-bids';
 import { getHall } from '../opening/snapshot';
+import { hallWatchInput } from '../opening/hall-stream';
 import { procedure, publicProcedure, router } from '../trpc';
 
 const sectionId = z.uuid();
@@ -21,9 +22,14 @@ export const hallRouter = router({
     .input(z.object({ sectionId }))
     .query(async ({ ctx, input }) => getHall(ctx.db, input.sectionId, await ctx.session())),
 
-  /** Live: every hall event after `lastEventId` (the last one seen, or the snapshot's), in order, tracked by its seq. */
+  /**
+   * Live: every hall event after `lastEventId` (the last one seen, or the snapshot's), in order,
+   * tracked by its seq. Over HTTP the API answers this path itself (opening/hall-stream.ts, the
+   * same SSE bytes written once per event for every watcher); this procedure is its type for the
+   * client, and answers whatever the fast path leaves to tRPC (refusals, invalid input).
+   */
   watch: publicProcedure()
-    .input(z.object({ sectionId, lastEventId: z.string().regex(/^\d{1,15}$/).nullish() }))
+    .input(hallWatchInput)
     .subscription(async function* ({ ctx, input, signal }) {
       const { section } = await loadHall(ctx.db, input.sectionId);
       const me = await hallRoleOf(ctx.db, section, await ctx.session());
