@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sseWatcher } from './test-sse';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -24,50 +25,6 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 interface Api {
   child: ChildProcess;
   url: Promise<string>;
-}
-
-/**
- * One SSE watcher of `hall.watch`, read with fetch (Node 20 has no EventSource): follows `url()`,
- * and when the stream breaks, connects again (to wherever `url()` points then) with the last id seen.
- */
-function watcher(sectionId: string, url: () => string, until: (ids: number[]) => boolean) {
-  const ids: number[] = [];
-  let reconnects = 0;
-  const done = (async () => {
-    while (!until(ids)) {
-      const last = ids.at(-1);
-      const input = encodeURIComponent(JSON.stringify({ sectionId, ...(last ? { lastEventId: String(last) } : {}) }));
-      try {
-        const response = await fetch(`${url()}/api/trpc/hall.watch?input=${input}`, { headers: { accept: 'text/event-stream' } });
-        if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const id = /^id: ?(\d+)$/m.exec(block)?.[1];
-            const data = /^data: ?(.*)$/m.exec(block)?.[1];
-            if (id && data && !/^event: /m.test(block)) {
-              const event = JSON.parse(data) as { seq: number };
-              expect(String(event.seq)).toBe(id);
-              ids.push(Number(id));
-            }
-          }
-          if (until(ids)) break;
-        }
-      } catch {
-        // The process went away (or refused while starting): connect again.
-      }
-      if (!until(ids)) {
-        reconnects++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  })();
-  return { ids, done, reconnects: () => reconnects };
 }
 
 describe.skipIf(!onPostgres)('live events across API processes (PostgreSQL)', () => {
@@ -134,7 +91,7 @@ describe.skipIf(!onPostgres)('live events across API processes (PostgreSQL)', ()
     const [urlA, urlB] = await Promise.all([a.url, b.url]);
     const TOTAL = 150;
     let target = urlA;
-    const watchers = Array.from({ length: 20 }, () => watcher(sectionId, () => target, (ids) => ids.length >= TOTAL));
+    const watchers = Array.from({ length: 20 }, () => sseWatcher(sectionId, () => target, (ids) => ids.length >= TOTAL));
 
     for (let n = 1; n <= TOTAL; n++) {
       await publish(n);
