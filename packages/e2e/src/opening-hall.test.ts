@@ -206,6 +206,16 @@ test('five browsers: sign-in, decryption in the browser, a recovery by 2 of 3 cu
   }
   await screenshot(host!, 'hall-host-two-read');
 
+  // After its reading, a bidder may download its own decrypted bid (traced); the public may not.
+  await expect.poll(() => bidderPages[0]!.getByTestId('hall-opened-bid').count(), { timeout: 30_000 }).toBe(1);
+  const ownUrl = new URL((await bidderPages[0]!.getByTestId('hall-opened-bid').getAttribute('href'))!, platform.webUrl).toString();
+  const own = await bidderPages[0]!.request.get(ownUrl);
+  expect(own.status()).toBe(200);
+  expect(own.headers()['content-type']).toContain('application/zip');
+  expect((await pub!.request.get(ownUrl)).status()).toBe(401);
+  expect((await bidderPages[1]!.request.get(ownUrl)).status()).toBe(403);
+  expect(await pub!.getByTestId('hall-opened-bids').count()).toBe(0);
+
   // Bidder 3's renewed certificate does not open its bid: the browser says so and hands nothing over.
   const third = bidderPages[2]!;
   await third.getByTestId('hall-decrypt').click();

@@ -92,4 +92,6 @@ export const hallEn: { readonly [K in keyof typeof hallZh]: string } = {
   'hall.key.status.revoked': 'revoked',
   'hall.key.status.valid': 'valid',
   'hall.key.badChallenge': 'The sign-in message the platform gave is not a sign-in for this section and company; nothing was signed. Reload the page and try again.',
+  'hall.opened.title': 'Decrypted bids',
+  'hall.opened.intro': 'After the opening, decrypted bids are for the evaluation and the supervisor only; a bidder may download its own. Every download is in the trace log.',
 };

@@ -90,4 +90,6 @@ export const hallZh = {
   'hall.key.status.revoked': '已吊销',
   'hall.key.status.valid': '有效',
   'hall.key.badChallenge': '平台给出的签到消息不是本标段、本单位的签到，未签名。请刷新页面后重试。',
+  'hall.opened.title': '已解密的投标文件',
+  'hall.opened.intro': '开标后，已解密的投标文件仅供评标和行政监督使用，投标人可下载本单位的文件；每次下载均记入全过程记录。',
 } as const;

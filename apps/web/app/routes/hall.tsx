@@ -3,6 +3,7 @@ import { data, isRouteErrorResponse, Link } from 'react-router';
 import type { Route } from './+types/hall';
 import { ErrorPage } from '../components/error-page';
 import { BidderPanel } from '../components/hall/bidder-panel';
+import { OpenedBids } from '../components/hall/opened-bids';
 import { StateBadge } from '../components/section-bits';
 import { useI18n, type MessageKey } from '../i18n/i18n';
 import { browserApi } from '../lib/api.browser';
@@ -302,6 +303,7 @@ export default function HallPage({ loaderData }: Route.ComponentProps) {
 
       {hall.me.role === 'host' ? <HostControls hall={hall} onDone={refresh} /> : null}
       {hall.me.organisationId ? <BidderPanel hall={hall} onDone={refresh} /> : null}
+      {hall.me.organisationId || hall.me.role === 'supervisor' ? <OpenedBids sectionId={sectionId} opened={hall.bidders.filter((b) => b.state === 'decrypted' || b.state === 'recovered').length} /> : null}
       {hall.me.organisationId && hall.hall.state === 'confirming' ? <ObjectionForm sectionId={sectionId} onDone={refresh} /> : null}
     </div>
   );
