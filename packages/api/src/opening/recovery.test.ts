@@ -232,7 +232,7 @@ describe('custodian recovery in the hall (2 of 3)', () => {
     expect(recover!.details).toMatchObject({ organisation: orgOf(1), custodians: `${custodian('centre').id},${custodian('supervisor').id}` });
     expect(recover!.details.custodianNames).toContain('孙立（行政监督）');
     expect(recover!.digests.plaintext).toBe(row!.plaintextSha256);
-    const submits = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), eq(traceEntry.action, 'hall.share.submit'), eq(traceEntry.outcome, 'ok')));
+    const submits = await db.select().from(traceEntry).where(and(eq(traceEntry.targetId, section.id), eq(traceEntry.action, 'hall.share.submit'), eq(traceEntry.outcome, 'ok'))).orderBy(traceEntry.id);
     expect(submits.map((s) => s.actorName)).toEqual(['centre', 'supervisor']);
 
     // A share for the recovered bid now: refused like one for a decrypted bid.
