@@ -6,28 +6,20 @@
  * of one custodian once, the trace, the live events, and no share left stored.
  */
 import { openSealedShare, sha256Hex, signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
-import { account, and, bidDecryption, bidUpload, eq, executeRows, sql, hallRecoveryShare, inArray, liveEvent, openingKey, openingKeyShare, organisation, section as sectionTable, traceEntry, type Database } from '@ggzy/db';
-import { createBidBundle, readBidBundle, type OpeningSchedule } from '@ggzy/domain';
-import { createHash, createPublicKey, randomBytes, randomUUID, webcrypto } from 'node:crypto';
+import { account, and, bidDecryption, eq, executeRows, hallRecoveryShare, liveEvent, openingKeyShare, organisation, sql, traceEntry, type Database } from '@ggzy/db';
+import { readBidBundle, type OpeningSchedule } from '@ggzy/domain';
+import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/password';
-import { submitBid } from '../bidding/submit';
-import { bidObjectKey } from '../bidding/uploads';
-import { createBidders, sealBid, setDeadline, signedSubmit, type TestBidder } from '../bidding/test-support';
+import { setDeadline, type TestBidder } from '../bidding/test-support';
 import { DEMO_PASSWORD } from '../seed/demo';
-import { draftWithDocument, privateKeyOf } from '../tender/opening-key-test-support';
+import { privateKeyOf } from '../tender/opening-key-test-support';
 import { takeDueTransitions } from '../tender/timed-transitions';
-import { createTestPlatform, enrolTestCertificate, signedIn, testClient, type TestCertificate, type TestClient, type TestPlatform } from '../testing';
+import { createTestPlatform, signedIn, testClient, type TestClient, type TestPlatform } from '../testing';
 import { SIGN_IN_CONTEXT } from './sign-in';
 import { SHARE_CONTEXT, shareMessage } from './recovery';
+import { enrolCustodians, publishedCustodianSection, submitCustodianBids, type TestCustodian } from './recovery-test-support';
 
-const CUSTODIANS = ['centre', 'centre.dj', 'supervisor'] as const;
-
-const bytesOf = async (iterable: AsyncIterable<Uint8Array>) => {
-  const parts: Uint8Array[] = [];
-  for await (const p of iterable) parts.push(p.slice());
-  return Buffer.concat(parts);
-};
 
 function refusal(error: unknown) {
   const cause = (error as { cause?: { code?: string; details?: Record<string, unknown>; zh?: string; en?: string } }).cause;
@@ -39,11 +31,10 @@ describe('custodian recovery in the hall (2 of 3)', () => {
   let db: Database;
   let bidders: TestBidder[];
   let host: TestClient;
-  let tenderer: TestClient;
-  const custodians = new Map<string, { client: TestClient; certificate: TestCertificate; id: string; name: string }>();
+  const custodians = new Map<string, TestCustodian & { client: TestClient }>();
   let section: { id: string; code: string };
   let other: { id: string; code: string };
-  const headers = new Map<number, Awaited<ReturnType<typeof sealBid>>['header']>();
+  const headers = new Map<number, Awaited<ReturnType<typeof submitCustodianBids>>['headers'][number]>();
   const clients: TestClient[] = [];
   const schedules: OpeningSchedule[] = [0, 1, 2].map((i) => ({ version: 1, priceFen: 12_345_678_90 + i, durationDays: 300 - i, quality: '合格', bondReference: `BH-2027-10${i}` }));
 
@@ -86,49 +77,16 @@ describe('custodian recovery in the hall (2 of 3)', () => {
     return clients[i]!.caller.hall.signIn({ sectionId: section.id, message: challenge.message, signature, certificateId: bidders[i]!.certificateId });
   };
 
-  async function publishedCustodianSection(): Promise<{ id: string; code: string }> {
-    const ids = (await db.select({ id: account.id, username: account.username }).from(account).where(inArray(account.username, [...CUSTODIANS])));
-    const sectionId = await draftWithDocument(p, tenderer, { openingMode: 'bidderAndCustodians', custodianIds: CUSTODIANS.map((u) => ids.find((r) => r.username === u)!.id), custodianThreshold: 2 });
-    await tenderer.caller.tender.publish({ sectionId, noticeTitle: '招标公告', noticeHtml: '<p>欢迎投标</p>' });
-    const [row] = await db.select({ id: sectionTable.id, code: sectionTable.code }).from(sectionTable).where(eq(sectionTable.id, sectionId));
-    return row!;
-  }
-
   beforeAll(async () => {
     p = await createTestPlatform();
     db = p.services.db;
-    tenderer = await signedIn(p.services, 'tenderer');
-    for (const username of CUSTODIANS) {
-      const certificate = await enrolTestCertificate(p.services, username);
-      const [row] = await db.select({ id: account.id, name: account.displayName }).from(account).where(eq(account.username, username));
-      custodians.set(username, { client: await signedIn(p.services, username), certificate, id: row!.id, name: row!.name });
-    }
-    section = await publishedCustodianSection();
-    other = await publishedCustodianSection();
-    const [key] = await db.select().from(openingKey).where(eq(openingKey.sectionId, section.id));
-    bidders = await createBidders(p.services, 3);
-    for (const [i, b] of bidders.entries()) {
-      const spki = createPublicKey(b.certificatePem).export({ type: 'spki', format: 'der' });
-      const content = Buffer.from(`第${i}号投标人的商务文件 ${randomBytes(8).toString('hex')}`);
-      const bundle = await bytesOf(createBidBundle({ openingSchedule: schedules[i]!, files: [{ part: 'commercial', name: '商务标.txt', size: content.length, stream: (async function* () { yield content; })() }] }).bytes);
-      const sealed = await sealBid(
-        {
-          suite: key!.suite,
-          recipients: [{ role: 'bidder', publicKeySpki: spki.toString('base64') }, { role: 'opening', publicKeySpki: Buffer.from(key!.publicKeySpki).toString('base64') }],
-          metadata: { section: section.code, bidder: b.creditCode },
-        },
-        bundle,
-      );
-      headers.set(i, sealed.header);
-      const uploadId = randomUUID();
-      await p.services.store.put(bidObjectKey(section.id, uploadId), sealed.bytes);
-      await db.insert(bidUpload).values({
-        id: uploadId, sectionId: section.id, organisationId: b.account.organisationId!, accountId: b.account.accountId, length: sealed.bytes.length, completedAt: new Date(),
-        ciphertextSha256: sealed.summary.ciphertextSha256, headerSha256: createHash('sha256').update(sealed.headerBytes).digest('hex'), suite: key!.suite,
-        headerSection: section.code, headerBidder: b.creditCode, recipientKeyIds: [`bidder:${createHash('sha256').update(spki).digest('hex')}`, `opening:${key!.keyId}`],
-      });
-      const request = signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId, ciphertextSha256: sealed.summary.ciphertextSha256, envelopeBytes: sealed.summary.envelopeBytes });
-      await submitBid({ services: p.services, request: { requestId: randomUUID(), ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null }, account: b.account }, request);
+    for (const c of (await enrolCustodians(p)).values()) custodians.set(c.username, { ...c, client: await signedIn(p.services, c.username) });
+    section = await publishedCustodianSection(p);
+    other = await publishedCustodianSection(p);
+    const submitted = await submitCustodianBids(p, section, schedules);
+    bidders = submitted.bidders;
+    submitted.headers.forEach((h, i) => headers.set(i, h));
+    for (const b of bidders) {
       const client = testClient(p.services);
       client.cookies.ggzy_session = b.cookie.split(';')[0]!.split('=')[1]!;
       clients.push(client);
