@@ -175,6 +175,9 @@ describe('custodian recovery in the hall (2 of 3)', () => {
     expect(await submit('centre', orgOf(1))).toEqual({ state: 'pending', received: 1, threshold: 2, already: false });
     expect(await submit('centre', orgOf(1))).toEqual({ state: 'pending', received: 1, threshold: 2, already: true });
     expect(await pendingRows()).toHaveLength(1);
+    const midway = await testClient(p.services).caller.hall.get({ sectionId: section.id });
+    expect(midway.hall.custodianThreshold).toBe(2);
+    expect(midway.bidders.find((b) => b.organisationId === orgOf(1))).toMatchObject({ state: 'failed', recoveryShares: 1 });
     const done = await submit('supervisor', orgOf(1));
     expect(done).toMatchObject({ state: 'recovered', row: { outcome: 'recovered', organisationId: orgOf(1), priceFen: schedules[1]!.priceFen, durationDays: 299, bondReference: 'BH-2027-101', matchesReceipt: true } });
     expect((done as { row: { priceInWords: string } }).row.priceInWords).toMatch(/^壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角/);
