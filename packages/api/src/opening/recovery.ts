@@ -272,6 +272,7 @@ export async function submitShare(
         signedMessage: call.message,
         signature: new Uint8Array(Buffer.from(call.signature, 'base64')),
       });
+      call.share.fill(0);
       return { kind: 'pending', received, threshold: key.threshold, already: false };
     }
     // The k-th share: it is never written; the others leave the table in this very transaction.
