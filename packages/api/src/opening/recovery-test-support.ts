@@ -4,7 +4,8 @@
  * 2-of-3 opening key, and `bidderCount` companies whose bids are sealed to their own certificate and
  * to the opening key, uploaded and submitted. The deadline is left in the future.
  */
-import { account, bidUpload, eq, inArray, openingKey, section as sectionTable } from '@ggzy/db';
+import { createKeyPairAndCsr } from '@ggzy/crypto';
+import { account, bidUpload, eq, inArray, openingKey, organisation, section as sectionTable } from '@ggzy/db';
 import { createBidBundle } from '@ggzy/domain';
 import { createHash, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import type { OpeningSchedule } from '@ggzy/domain';
@@ -29,11 +30,26 @@ const bytesOf = async (iterable: AsyncIterable<Uint8Array>) => {
   return Buffer.concat(parts);
 };
 
-/** Enrols a certificate for each demo custodian. */
-export async function enrolCustodians(p: TestPlatform): Promise<Map<string, TestCustodian>> {
+/** An SM2 certificate for a demo account through the real `certificate.enrol` (the platform's SM2 CA). */
+async function enrolSm2Certificate(p: TestPlatform, username: string): Promise<TestCertificate> {
+  const [holder] = await p.services.db
+    .select({ organisationName: organisation.name, creditCode: organisation.creditCode })
+    .from(account)
+    .innerJoin(organisation, eq(organisation.id, account.organisationId))
+    .where(eq(account.username, username));
+  const { privateKeyPem, csrPem } = await createKeyPairAndCsr({
+    subject: { commonName: holder!.organisationName, organisation: holder!.organisationName, creditCode: holder!.creditCode! },
+    algorithm: 'sm2',
+  });
+  const enrolled = await (await signedIn(p.services, username)).caller.certificate.enrol({ csrPem });
+  return { privateKeyPem, certificatePem: enrolled.certificatePem, certificateId: enrolled.id };
+}
+
+/** Enrols a certificate for each demo custodian: RSA, or SM2 for those named in `sm2`. */
+export async function enrolCustodians(p: TestPlatform, options: { sm2?: readonly string[] } = {}): Promise<Map<string, TestCustodian>> {
   const out = new Map<string, TestCustodian>();
   for (const username of CUSTODIANS) {
-    const certificate = await enrolTestCertificate(p.services, username);
+    const certificate = options.sm2?.includes(username) ? await enrolSm2Certificate(p, username) : await enrolTestCertificate(p.services, username);
     const [row] = await p.services.db.select({ id: account.id, name: account.displayName }).from(account).where(eq(account.username, username));
     out.set(username, { username, id: row!.id, name: row!.name, certificate });
   }

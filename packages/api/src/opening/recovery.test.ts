@@ -5,7 +5,7 @@
  * recovered after a failed attempt with a wrong share. Every refusal the issue lists, the counting
  * of one custodian once, the trace, the live events, and no share left stored.
  */
-import { openSealedShare, sha256Hex, signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
+import { openSealedShare, readEnvelopeHeader, sha256Hex, signMessage, SUITE_SM2_SM4, unwrapEnvelopeContentKey } from '@ggzy/crypto';
 import { account, and, bidDecryption, eq, executeRows, hallRecoveryShare, liveEvent, openingKeyShare, organisation, sql, traceEntry, type Database } from '@ggzy/db';
 import { readBidBundle, type OpeningSchedule } from '@ggzy/domain';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
@@ -249,3 +249,47 @@ describe('custodian recovery in the hall (2 of 3)', () => {
     expect(text).not.toContain(sha256Hex(plain.share));
   });
 });
+
+describe('custodian recovery with SM2 custodian certificates (shares sealed and signed with SM2)', () => {
+  let p: TestPlatform;
+  let custodians: Map<string, TestCustodian>;
+
+  beforeAll(async () => {
+    p = await createTestPlatform();
+    custodians = await enrolCustodians(p, { sm2: ['centre', 'supervisor'] });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('two SM2 custodians open their SM2-sealed shares, sign with SM2, and recover a waiting bid', async () => {
+    const section = await publishedCustodianSection(p);
+    const schedules: OpeningSchedule[] = [0, 1, 2].map((i) => ({ version: 1, priceFen: 7_000_000_00 + i, durationDays: 100, quality: '合格', bondReference: `BH-SM2-${i}` }));
+    const { bidders } = await submitCustodianBids(p, section, schedules);
+    await setDeadline(p.services.db, section.id, '-1 millisecond');
+    await takeDueTransitions(p.services.db);
+    await (await signedIn(p.services, 'centre')).caller.hall.startDecryption({ sectionId: section.id });
+    const organisationId = bidders[2]!.account.organisationId!;
+    let last: unknown;
+    for (const username of ['centre', 'supervisor']) {
+      const c = custodians.get(username)!;
+      const client = await signedIn(p.services, username);
+      const fetched = await client.caller.hall.shares({ sectionId: section.id });
+      expect((await readEnvelopeHeader([new Uint8Array(Buffer.from(fetched.sealedShare, 'base64'))])).header.suite).toBe(SUITE_SM2_SM4);
+      const opened = await openSealedShare({ sealedShare: [new Uint8Array(Buffer.from(fetched.sealedShare, 'base64'))], key: { privateKey: await privateKeyOf(c.certificate.privateKeyPem) }, expectKeyId: fetched.keyId });
+      const message = shareMessage({ sectionId: section.id, organisationId, keyId: opened.keyId, shareSha256: sha256Hex(opened.share), challengeId: fetched.challengeId, challenge: fetched.challenge });
+      last = await client.caller.hall.submitShare({
+        sectionId: section.id,
+        organisationId,
+        keyId: opened.keyId,
+        share: Buffer.from(opened.share).toString('base64'),
+        message,
+        signature: Buffer.from(signMessage(c.certificate.privateKeyPem, SHARE_CONTEXT, new TextEncoder().encode(message))).toString('base64'),
+        certificateId: c.certificate.certificateId,
+      });
+    }
+    expect(last).toMatchObject({ state: 'recovered', row: { outcome: 'recovered', priceFen: schedules[2]!.priceFen, matchesReceipt: true } });
+    expect(await p.services.db.select().from(hallRecoveryShare)).toHaveLength(0);
+  });
+});
+
