@@ -12,6 +12,7 @@ import { CSRF_COOKIE, SESSION_COOKIE, type RequestInfo, type Services } from './
 import { createReceiptSigner } from './bidding/receipt';
 
 // Sealed-bid fixtures, also used by the upload benchmark.
+export { CUSTODIANS, enrolCustodians, publishedCustodianSection, submitCustodianBids, type TestCustodian } from './opening/recovery-test-support';
 export { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, signedWithdraw, signInOverHttp, startTestServer, trpcCall, TusClient, type TestBidder } from './bidding/test-support';
 import { createContext } from './http';
 import { createCallerFactory } from './trpc';

@@ -245,3 +245,6 @@ export function formatRow(row: HallRecordRow): string[] {
   }
   return lines;
 }
+
+/** For the custodian's `ggzy hall share` (hall-share.ts): the same key-file reading and record row. */
+export { readKeyFile as readKeyFileForHall, loadP12 as fromPkcs12ForHall, recordRow as hallRecordRow };

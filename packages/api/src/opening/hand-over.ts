@@ -8,7 +8,7 @@
  * A key handed over again is applied once.
  */
 import { appendTrace } from '@ggzy/audit';
-import { EnvelopeError, openEnvelope, readEnvelopeHeader } from '@ggzy/crypto';
+import { EnvelopeError, openEnvelope, readEnvelopeHeader, type OpeningKey } from '@ggzy/crypto';
 import { nodeBackend } from '@ggzy/crypto/node';
 import { and, bidDecryption, bidSubmission, certificate, eq, executeRows, openingRecordRow, organisation, sql, type Database } from '@ggzy/db';
 import { AppError, BidBundleError, openBidBundle, type OpeningSchedule } from '@ggzy/domain';
@@ -26,6 +26,7 @@ import { bidObjectKey } from '../bidding/uploads';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHallBidder, type HallSection } from './access';
 import { publishHall } from './events';
 import { nextPosition, publicRow, settleIfComplete } from './record';
+import { discardPendingShares } from './recovery';
 
 /** Where an opened bid's plaintext bundle lives: only the evaluation and the supervisor read it. */
 export const plaintextObjectKey = (sectionId: string, organisationId: string) => `opened/${sectionId}/${organisationId}`;
@@ -88,19 +89,30 @@ async function claim(call: Call) {
   });
 }
 
-interface Opened {
+export interface Opened {
   schedule: OpeningSchedule;
   plaintextSha256: string;
   plaintextBytes: number;
   envelopeSha256: string;
 }
 
+/**
+ * What `decrypt` opens and with which key: the bidder's bare content key (hand-over) or the opening
+ * key rebuilt by the custodians (recovery.ts, `{ privateKey }`); `organisationId` is the bid's company.
+ */
+export interface DecryptTarget {
+  db: Database;
+  store: ObjectStore;
+  key: OpeningKey;
+  organisationId: string;
+}
+
 /** Step 2, outside any transaction: decrypt from the store to a private temporary file, check, store. */
-async function decrypt(call: Call, section: HallSection, submission: { uploadId: string; accountId: string }): Promise<Opened> {
+export async function decrypt(call: DecryptTarget, section: HallSection, submission: { uploadId: string; accountId: string }): Promise<Opened> {
   const envelopeKey = bidObjectKey(section.id, submission.uploadId);
   // The header binding again, before any plaintext: nothing opened can belong to another section or company.
   const { header, headerSha256 } = await readEnvelopeHeader((await call.store.get(envelopeKey)) as AsyncIterable<Uint8Array>);
-  const world = await bindingWorld(call.db, { sectionId: section.id, organisationId: call.account.organisationId!, accountId: submission.accountId }, section);
+  const world = await bindingWorld(call.db, { sectionId: section.id, organisationId: call.organisationId, accountId: submission.accountId }, section);
   // A certificate revoked or replaced since the submit still names the bid's recipient.
   const keys = await call.db.select({ keyId: certificate.keyId }).from(certificate).where(and(eq(certificate.accountId, submission.accountId), eq(certificate.algorithm, certificateAlgorithmOfSuite(section.envelopeSuite))));
   const refused = bindingRefusal(headerFactsOf(header), { ...world, bidderKeyIds: new Set([...world.bidderKeyIds, ...keys.map((k) => k.keyId.toLowerCase())]) });
@@ -122,7 +134,7 @@ async function decrypt(call: Call, section: HallSection, submission: { uploadId:
     try {
       for await (const part of openEnvelope({
         envelope: hashed(),
-        key: { contentKey: call.contentKey },
+        key: call.key,
         backend: nodeBackend,
         onHeader: (info) => {
           if (info.headerSha256 !== headerSha256) throw new EnvelopeError('tampered', 'the header changed between the binding check and the decryption');
@@ -152,11 +164,11 @@ async function decrypt(call: Call, section: HallSection, submission: { uploadId:
     }
     const plaintextSha256 = plaintextHash.digest('hex');
     try {
-      await call.store.put(plaintextObjectKey(section.id, call.account.organisationId!), createReadStream(file), { contentType: 'application/zip' });
+      await call.store.put(plaintextObjectKey(section.id, call.organisationId), createReadStream(file), { contentType: 'application/zip' });
     } catch (error) {
       // An earlier attempt stored it and stopped before recording: it must be these very bytes.
       if (!(error instanceof ObjectExistsError)) throw error;
-      const info = await call.store.head(plaintextObjectKey(section.id, call.account.organisationId!));
+      const info = await call.store.head(plaintextObjectKey(section.id, call.organisationId));
       if (info?.sha256 !== plaintextSha256) throw error;
     }
     return { schedule, plaintextSha256, plaintextBytes: bytes, envelopeSha256: envelopeHash.digest('hex') };
@@ -187,7 +199,7 @@ export async function handOverKey(call: Call) {
   const [submission] = await call.db.select().from(bidSubmission).where(eq(bidSubmission.id, own.submissionId));
   let opened: Opened;
   try {
-    opened = await decrypt(call, section, { uploadId: submission!.uploadId!, accountId: submission!.accountId });
+    opened = await decrypt({ db: call.db, store: call.store, key: { contentKey: call.contentKey }, organisationId: own.organisationId }, section, { uploadId: submission!.uploadId!, accountId: submission!.accountId });
   } catch (error) {
     const refusal = failureOf(error);
     await call.db.transaction(async (tx) => {
@@ -235,6 +247,8 @@ export async function handOverKey(call: Call) {
       digests: { ciphertext: opened.envelopeSha256, plaintext: opened.plaintextSha256 },
       details: { organisation: own.organisationId, matchesReceipt: String(matchesReceipt), plaintextKey: plaintextObjectKey(call.sectionId, own.organisationId), bytes: String(opened.plaintextBytes) },
     });
+    // Custodian shares submitted meanwhile for this bid are of no use any more (recovery.ts).
+    await discardPendingShares(tx, call.sectionId, own.organisationId);
     await publishHall(tx, call.sectionId, 'bid.decrypted', { organisationId: own.organisationId, matchesReceipt });
     await publishHall(tx, call.sectionId, 'record.row', { row: publicRow(row!) });
     await settleIfComplete(tx, call.sectionId);

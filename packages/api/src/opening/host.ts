@@ -11,6 +11,7 @@ import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHost } from './access';
 import { publishHall } from './events';
 import { STALE_DECRYPTION_MINUTES } from './hand-over';
+import { discardPendingShares } from './recovery';
 
 interface HostCall {
   db: Database;
@@ -166,6 +167,8 @@ export async function decideBid(call: HostCall & { organisationId: string; outco
     }
     const [company] = await tx.select({ name: organisation.name, creditCode: organisation.creditCode }).from(organisation).where(eq(organisation.id, call.organisationId));
     await tx.update(bidDecryption).set({ state: call.outcome, reason: call.reason, decidedBy: call.account.accountId, updatedAt: sql`now()` }).where(and(eq(bidDecryption.sectionId, section.id), eq(bidDecryption.organisationId, call.organisationId)));
+    // Custodian shares waiting for this bid are of no use any more (recovery.ts).
+    await discardPendingShares(tx, section.id, call.organisationId);
     const [row] = await tx
       .insert(openingRecordRow)
       .values({ sectionId: section.id, position: await nextPosition(tx, section.id), organisationId: call.organisationId, companyName: company!.name, creditCode: company!.creditCode, outcome: call.outcome, reason: call.reason })

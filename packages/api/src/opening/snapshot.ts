@@ -29,6 +29,10 @@ export async function getHall(db: Database, sectionId: string, account: SessionA
     .from(hallObjection)
     .where(eq(hallObjection.sectionId, sectionId))
     .orderBy(asc(hallObjection.at));
+  // Custodian recovery (§9): how many shares wait for each bid (never the shares), and k.
+  const pendingShares = await executeRows<{ organisation_id: string; n: number }>(db, sql`select organisation_id, count(*)::int as n from hall_recovery_share where section_id = ${sectionId} group by organisation_id`);
+  const sharesOf = new Map(pendingShares.map((r) => [r.organisation_id, r.n]));
+  const [key] = await executeRows<{ threshold: number }>(db, sql`select threshold from opening_key where section_id = ${sectionId}`);
   const confirmations = await db.select({ organisationId: openingRecordConfirmation.organisationId, at: openingRecordConfirmation.at }).from(openingRecordConfirmation).where(eq(openingRecordConfirmation.sectionId, sectionId));
   const serverTime = new Date(now);
   const windowOpen = hall.state === 'decrypting' && hall.windowClosedAt === null && hall.decryptionEndsAt !== null && serverTime < hall.decryptionEndsAt;
@@ -53,6 +57,8 @@ export async function getHall(db: Database, sectionId: string, account: SessionA
       confirmationEndsAt: iso(hall.confirmationEndsAt),
       confirmationRecordSha256: hall.confirmationRecordSha256,
       recordSha256: hall.recordSha256,
+      /** k of the section's opening key, where it has custodians (§9), else null. */
+      custodianThreshold: key?.threshold ?? null,
     },
     me: { role: me.role, organisationId: me.bidderOrganisationId },
     bidders: bids.map((b) => ({
@@ -61,6 +67,8 @@ export async function getHall(db: Database, sectionId: string, account: SessionA
       signedInAt: signed.get(b.organisationId) ?? null,
       state: b.state,
       reason: b.reason,
+      /** Custodian shares submitted so far to recover this bid (0 unless a recovery is under way). */
+      recoveryShares: sharesOf.get(b.organisationId) ?? 0,
       // The place in the decryption queue, shown to the bidder itself (and the host and supervisor).
       queuePosition: b.state === 'decrypting' && (me.role === 'host' || me.role === 'supervisor' || me.bidderOrganisationId === b.organisationId) ? queue.indexOf(b) + 1 : null,
     })),

@@ -10,6 +10,7 @@ import { createHallChallenge, signIn } from '../opening/sign-in';
 import { listReadableOpenedBids } from '../opening/opened-bids';
 import { getHall } from '../opening/snapshot';
 import { hallWatchInput } from '../opening/hall-stream';
+import { fetchShare, submitShare } from '../opening/recovery';
 import { procedure, publicProcedure, router } from '../trpc';
 
 const sectionId = z.uuid();
@@ -81,6 +82,28 @@ export const hallRouter = router({
     .input(z.object({ sectionId, organisationId: z.uuid().optional(), contentKey: base64.refine((v) => Buffer.from(v, 'base64').length === 32, { error: '内容密钥应为 32 字节 / a content key is 32 bytes' }) }))
     .mutation(({ ctx, input }) =>
       handOverKey({ db: ctx.db, store: ctx.store, request: ctx.request, account: ctx.account, sectionId: input.sectionId, organisationId: input.organisationId, contentKey: new Uint8Array(Buffer.from(input.contentKey, 'base64')) }),
+    ),
+
+  /** A custodian's own sealed share of the section's opening key, with a challenge to sign its submission (docs/opening-hall.md §9). */
+  shares: procedure('recover:hall:own')
+    .input(z.object({ sectionId }))
+    .mutation(({ ctx, input }) => fetchShare({ db: ctx.db, request: ctx.request, account: ctx.account, ...input })),
+
+  /** A custodian's plain share (opened locally) to recover one bid, signed with its current certificate (`ggzy-hall-share/v1`). */
+  submitShare: procedure('recover:hall:own')
+    .input(
+      z.object({
+        sectionId,
+        organisationId: z.uuid(),
+        keyId: z.string().regex(/^[0-9a-f]{64}$/, { error: '开标密钥编号应为 64 位十六进制 / the opening key id is 64 hex digits' }),
+        share: base64.max(16384),
+        message: z.string().min(2).max(2048),
+        signature: base64.max(4096),
+        certificateId: z.uuid(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      submitShare({ db: ctx.db, store: ctx.store, pki: ctx.pki, request: ctx.request, account: ctx.account, ...input, share: new Uint8Array(Buffer.from(input.share, 'base64')) }),
     ),
 
   openConfirmation: procedure('host:hall:region')

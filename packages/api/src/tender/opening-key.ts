@@ -92,6 +92,7 @@ export async function createSectionOpeningKey(
       custodianId: share.custodianId,
       certificateId: custodians.find((c) => c.id === share.custodianId)!.certificateId,
       sealedShare: share.sealedShare,
+      shareSha256: share.shareSha256,
     })),
   );
   await appendTrace(tx, actorOf(options.request, options.account), {

@@ -39,6 +39,11 @@ export interface SealedOpeningKeyShare {
   sealedShare: Uint8Array;
   /** SHA-256 (hex) of sealedShare, for the trace log. */
   sealedShareSha256: string;
+  /**
+   * SHA-256 (hex) of the plain share: lets the server recognise a share submitted for recovery as
+   * this custodian's before any rebuild. A share is uniformly random bytes; its digest reveals nothing.
+   */
+  shareSha256: string;
 }
 
 export interface CreatedOpeningKey {
@@ -121,7 +126,7 @@ export async function createOpeningKey(options: CreateOpeningKeyOptions): Promis
       });
       const sealedShare = await collect(sealed.bytes);
       await sealed.summary;
-      shares.push({ custodianId: custodian.id, sealedShare, sealedShareSha256: sha256Hex(sealedShare) });
+      shares.push({ custodianId: custodian.id, sealedShare, sealedShareSha256: sha256Hex(sealedShare), shareSha256: sha256Hex(plainShares[i]!) });
     }
     return { suite: options.suite, publicKeySpki, keyId, threshold, shares };
   } finally {

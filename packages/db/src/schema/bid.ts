@@ -42,6 +42,12 @@ export const openingKeyShare = pgTable(
       .notNull()
       .references(() => certificate.id),
     sealedShare: bytea('sealed_share').notNull(),
+    /**
+     * SHA-256 (hex) of the plain share, recorded at the ceremony: a share submitted for recovery is
+     * recognised as this custodian's share of this key before any rebuild (docs/opening-hall.md §9).
+     * A share is uniformly random bytes, so its digest reveals nothing. Null for keys made before.
+     */
+    shareSha256: text('share_sha256'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.sectionId, t.custodianId] })],

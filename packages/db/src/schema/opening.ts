@@ -222,3 +222,35 @@ export const hallObjection = pgTable(
   },
   (t) => [index('hall_objection_section_idx').on(t.sectionId, t.at)],
 );
+
+/**
+ * Custodian recovery (docs/opening-hall.md §9, docs/decisions/016-custodian-recovery.md): the plain
+ * shares submitted for one bid while fewer than k have arrived. At most k − 1 are ever stored (they
+ * reveal nothing of the key); the k-th is never written: the transaction that receives it reads the
+ * others, deletes them and rebuilds the key in memory. One per custodian and bid.
+ */
+export const hallRecoveryShare = pgTable(
+  'hall_recovery_share',
+  {
+    sectionId: uuid('section_id')
+      .notNull()
+      .references(() => section.id),
+    /** The bid being recovered. */
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisation.id),
+    custodianId: uuid('custodian_id')
+      .notNull()
+      .references(() => account.id),
+    certificateId: uuid('certificate_id')
+      .notNull()
+      .references(() => certificate.id),
+    share: bytea('share').notNull(),
+    shareSha256: text('share_sha256').notNull(),
+    /** The signed submission (canonical JSON) and its signature: the custodian's evidence. */
+    signedMessage: text('signed_message').notNull(),
+    signature: bytea('signature').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sectionId, t.organisationId, t.custodianId] })],
+);

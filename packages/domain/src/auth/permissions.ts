@@ -34,6 +34,9 @@ export const PERMISSIONS = [
   'host:hall:region',
   // A bidder with a standing bid signs in, hands over its content key, confirms or objects.
   'attend:hall:own',
+  // A custodian of the section's opening key (section.custodianIds, checked per call) fetches its own
+  // sealed share and submits the opened share to recover a bid whose bidder cannot open it.
+  'recover:hall:own',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,10 +62,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   expert: [...EVERY_ACCOUNT],
   guarantor: [...EVERY_ACCOUNT],
   // Centre staff administer the accounts of their own centre's region.
-  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region', 'host:hall:region'],
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region', 'host:hall:region', 'recover:hall:own'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
   // Who obtained the documents is kept from the tenderer (实施条例 art. 22); the regulator sees it.
-  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region'],
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region', 'recover:hall:own'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {
