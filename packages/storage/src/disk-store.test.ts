@@ -1,4 +1,5 @@
 // What only the disk backend does: file modes, its own bookkeeping folders, crash leftovers.
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,16 @@ describe('disk object store', () => {
     expect(file.mode & 0o777).toBe(0o444);
     const sidecar = await stat(join(dir, 'objects', '.meta', 'tenders', 't1', 'notice.pdf.meta.json'));
     expect(sidecar.isFile()).toBe(true);
+    expect(await readdir(join(dir, 'objects', '.tmp'))).toEqual([]);
+  });
+
+  it('records a digest the caller computed instead of hashing again, and refuses one that is not a SHA-256', async () => {
+    const bytes = new TextEncoder().encode('已解密的投标文件');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    expect(await store.put('opened/s/o', bytes, { knownSha256: digest })).toEqual({ key: 'opened/s/o', size: bytes.length, sha256: digest });
+    expect((await store.head('opened/s/o'))?.sha256).toBe(digest);
+    await expect(store.put('opened/s/p', bytes, { knownSha256: 'ABC' })).rejects.toThrow(/64 lowercase hex/);
+    expect(await store.head('opened/s/p')).toBeNull();
     expect(await readdir(join(dir, 'objects', '.tmp'))).toEqual([]);
   });
 

@@ -30,9 +30,10 @@ function chunksOf(body: PutBody): AsyncIterable<unknown> {
 export async function spoolToFile(
   body: PutBody,
   path: string,
-  options: { md5?: boolean; mode?: number } = {},
+  options: { md5?: boolean; mode?: number; knownSha256?: string } = {},
 ): Promise<SpoolResult> {
-  const sha256 = createHash('sha256');
+  if (options.knownSha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.knownSha256)) throw new TypeError('knownSha256 must be 64 lowercase hex digits');
+  const sha256 = options.knownSha256 === undefined ? createHash('sha256') : undefined;
   const md5 = options.md5 ? createHash('md5') : undefined;
   let size = 0;
   const file = await open(path, 'wx', 0o600);
@@ -41,7 +42,7 @@ export async function spoolToFile(
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError('Object body must yield bytes (Uint8Array/Buffer), not strings or objects');
       }
-      sha256.update(chunk);
+      sha256?.update(chunk);
       md5?.update(chunk);
       let offset = 0;
       while (offset < chunk.byteLength) {
@@ -58,5 +59,5 @@ export async function spoolToFile(
     await rm(path, { force: true });
     throw error;
   }
-  return { size, sha256: sha256.digest('hex'), ...(md5 ? { md5: md5.digest('base64') } : {}) };
+  return { size, sha256: sha256 ? sha256.digest('hex') : options.knownSha256!, ...(md5 ? { md5: md5.digest('base64') } : {}) };
 }

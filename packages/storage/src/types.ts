@@ -6,6 +6,14 @@ export interface PutOptions {
    * `objectLock: true` (MinIO object lock, COMPLIANCE mode). Both backends refuse overwrites anyway.
    */
   retainUntil?: Date;
+  /**
+   * The SHA-256 (hex) the caller computed over exactly these bytes as it produced them (the opening
+   * hashes a plaintext on the worker thread that decrypts it). The disk store records it instead of
+   * hashing the bytes a second time on the calling thread; the S3 store hashes anyway. Readers that
+   * must trust an object re-hash it before serving it (opened-bids.ts), so a wrong value makes them
+   * refuse the object, never serve it.
+   */
+  knownSha256?: string;
 }
 
 export interface StoredObject {

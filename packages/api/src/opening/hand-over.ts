@@ -8,14 +8,14 @@
  * A key handed over again is applied once.
  */
 import { appendTrace } from '@ggzy/audit';
-import { EnvelopeError, openEnvelope, readEnvelopeHeader, type OpeningKey } from '@ggzy/crypto';
+import { EnvelopeError, readEnvelopeHeader, unwrapEnvelopeContentKey, type EnvelopeHeader, type OpeningKey } from '@ggzy/crypto';
 import { nodeBackend } from '@ggzy/crypto/node';
 import { and, bidDecryption, bidSubmission, certificate, eq, executeRows, openingRecordRow, organisation, sql, type Database } from '@ggzy/db';
-import { AppError, BidBundleError, openBidBundle, type OpeningSchedule } from '@ggzy/domain';
+import { AppError, BidBundleError, openBidBundle, type OpeningSchedule, type RandomAccessBytes } from '@ggzy/domain';
 import { ObjectExistsError, type ObjectStore } from '@ggzy/storage';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
@@ -24,6 +24,7 @@ import { bindingRefusal, bindingWorld, headerFactsOf } from '../bidding/envelope
 import { certificateAlgorithmOfSuite } from '../bidding/sealing-info';
 import { bidObjectKey } from '../bidding/uploads';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHallBidder, type HallSection } from './access';
+import { openEnvelopeOffThread } from './decrypt-pool';
 import { publishHall } from './events';
 import { nextPosition, publicRow, settleIfComplete } from './record';
 import { discardPendingShares } from './recovery';
@@ -107,7 +108,51 @@ export interface DecryptTarget {
   organisationId: string;
 }
 
-/** Step 2, outside any transaction: decrypt from the store to a private temporary file, check, store. */
+/** A bid up to this size is checked and stored from memory; a larger one goes through a private temporary file. */
+export const IN_MEMORY_PLAINTEXT_BYTES = 64 * 2 ** 20;
+
+/** Random access to plaintext held as the pieces the decryption gave (for the bundle reader). */
+function piecesSource(pieces: readonly Uint8Array[], size: number): RandomAccessBytes {
+  const starts: number[] = [];
+  let at = 0;
+  for (const p of pieces) {
+    starts.push(at);
+    at += p.length;
+  }
+  return {
+    size,
+    read: async (offset, length) => {
+      const end = Math.min(size, offset + length);
+      const out = new Uint8Array(Math.max(0, end - offset));
+      // The last piece starting at or before `offset`, then onwards.
+      let lo = 0;
+      let hi = pieces.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      for (let i = lo, o = offset; o < end && i < pieces.length; i++) {
+        const piece = pieces[i]!;
+        const from = o - starts[i]!;
+        const n = Math.min(piece.length - from, end - o);
+        out.set(piece.subarray(from, from + n), o - offset);
+        o += n;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Step 2, outside any transaction: decrypt from the store, check, validate the bundle, store the
+ * plaintext. One pass over the envelope, on a worker thread (decrypt-pool.ts: its digest for the
+ * receipt, every chunk's tag, the salted commitment) while this thread reads and stores; the plaintext
+ * is held in memory (or, past
+ * IN_MEMORY_PLAINTEXT_BYTES, in a private temporary file) until every check has passed and the bundle
+ * has been read, and only then written to the store with its digest (hashed by the worker as it
+ * decrypted: the store need not hash it again).
+ */
 export async function decrypt(call: DecryptTarget, section: HallSection, submission: { uploadId: string; accountId: string }): Promise<Opened> {
   const envelopeKey = bidObjectKey(section.id, submission.uploadId);
   // The header binding again, before any plaintext: nothing opened can belong to another section or company.
@@ -117,63 +162,61 @@ export async function decrypt(call: DecryptTarget, section: HallSection, submiss
   const keys = await call.db.select({ keyId: certificate.keyId }).from(certificate).where(and(eq(certificate.accountId, submission.accountId), eq(certificate.algorithm, certificateAlgorithmOfSuite(section.envelopeSuite))));
   const refused = bindingRefusal(headerFactsOf(header), { ...world, bidderKeyIds: new Set([...world.bidderKeyIds, ...keys.map((k) => k.keyId.toLowerCase())]) });
   if (refused) throw refused;
+  return openAndStore(call, section, envelopeKey, header, headerSha256);
+}
 
-  const envelopeHash = createHash('sha256');
-  async function* hashed(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of (await call.store.get(envelopeKey)) as AsyncIterable<Uint8Array>) {
-      envelopeHash.update(chunk);
-      yield chunk;
-    }
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'ggzy-opening-'));
-  const file = join(dir, 'bundle.zip');
+async function openAndStore(call: DecryptTarget, section: HallSection, envelopeKey: string, header: EnvelopeHeader, headerSha256: string): Promise<Opened> {
+  // The custodians' rebuilt opening key (recovery.ts) unwraps the content key here; the bidder hands over the content key itself.
+  const contentKey = 'contentKey' in call.key ? call.key.contentKey.slice() : await unwrapEnvelopeContentKey(header, call.key.privateKey, call.key.keyId, nodeBackend);
+  const opening = openEnvelopeOffThread({ envelope: async () => (await call.store.get(envelopeKey)) as AsyncIterable<Uint8Array>, contentKey, headerSha256 });
+  const pieces: Uint8Array[] = [];
+  let spill: { dir: string; file: string; handle: FileHandle } | undefined;
   try {
-    const plaintextHash = createHash('sha256');
     let bytes = 0;
-    const out = await open(file, 'w', 0o600);
-    try {
-      for await (const part of openEnvelope({
-        envelope: hashed(),
-        key: call.key,
-        backend: nodeBackend,
-        onHeader: (info) => {
-          if (info.headerSha256 !== headerSha256) throw new EnvelopeError('tampered', 'the header changed between the binding check and the decryption');
-        },
-      })) {
-        plaintextHash.update(part);
-        bytes += part.length;
-        await out.write(part);
+    for await (const part of opening.plaintext) {
+      bytes += part.length;
+      if (!spill && bytes > IN_MEMORY_PLAINTEXT_BYTES) {
+        const dir = await mkdtemp(join(tmpdir(), 'ggzy-opening-'));
+        spill = { dir, file: join(dir, 'bundle.zip'), handle: await open(join(dir, 'bundle.zip'), 'w+', 0o600) };
+        for (const p of pieces.splice(0)) await spill.handle.write(p);
       }
-    } finally {
-      await out.close();
+      if (spill) await spill.handle.write(part);
+      else pieces.push(part);
     }
-    const reader = await open(file, 'r');
-    let schedule: OpeningSchedule;
+    const { envelopeSha256, plaintextSha256: computed } = opening.digests();
+
+    const source: RandomAccessBytes = spill
+      ? {
+          size: bytes,
+          read: async (offset, length) => {
+            const buffer = new Uint8Array(length);
+            const { bytesRead } = await spill!.handle.read(buffer, 0, length, offset);
+            return buffer.subarray(0, bytesRead);
+          },
+        }
+      : piecesSource(pieces, bytes);
+    const schedule = (await openBidBundle(source)).openingSchedule;
+
+    const plaintextKey = plaintextObjectKey(section.id, call.organisationId);
+    const body = () => (spill ? createReadStream(spill.file) : (async function* () { yield* pieces; })());
+    let plaintextSha256: string;
     try {
-      const bundle = await openBidBundle({
-        size: bytes,
-        read: async (offset, length) => {
-          const buffer = new Uint8Array(length);
-          const { bytesRead } = await reader.read(buffer, 0, length, offset);
-          return buffer.subarray(0, bytesRead);
-        },
-      });
-      schedule = bundle.openingSchedule;
-    } finally {
-      await reader.close();
-    }
-    const plaintextSha256 = plaintextHash.digest('hex');
-    try {
-      await call.store.put(plaintextObjectKey(section.id, call.organisationId), createReadStream(file), { contentType: 'application/zip' });
+      plaintextSha256 = (await call.store.put(plaintextKey, body(), { contentType: 'application/zip', knownSha256: computed })).sha256;
     } catch (error) {
       // An earlier attempt stored it and stopped before recording: it must be these very bytes.
       if (!(error instanceof ObjectExistsError)) throw error;
-      const info = await call.store.head(plaintextObjectKey(section.id, call.organisationId));
+      plaintextSha256 = computed;
+      const info = await call.store.head(plaintextKey);
       if (info?.sha256 !== plaintextSha256) throw error;
     }
-    return { schedule, plaintextSha256, plaintextBytes: bytes, envelopeSha256: envelopeHash.digest('hex') };
+    return { schedule, plaintextSha256, plaintextBytes: bytes, envelopeSha256 };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    contentKey.fill(0);
+    for (const p of pieces) p.fill(0);
+    if (spill) {
+      await spill.handle.close().catch(() => {});
+      await rm(spill.dir, { recursive: true, force: true });
+    }
   }
 }
 
