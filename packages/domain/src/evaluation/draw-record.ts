@@ -29,6 +29,8 @@ export const drawRecordSchema = z
             poolDigest: hex('32').optional(),
             inputsDigest: hex('32').optional(),
             committee: z.array(z.object({ specialty: z.string(), expertIds: z.array(z.string()) }).strict()),
+            /** Drawn experts of this round who declined (filled by the next round). */
+            declined: z.array(z.string()).default([]),
           })
           .strict(),
       )
@@ -46,7 +48,8 @@ export type DrawMismatch =
   | { kind: 'inputs-digest'; round: number; recorded: string; recomputed: string }
   | { kind: 'committee'; round: number; specialty: string; recorded: string[]; recomputed: string[] }
   | { kind: 'needs'; round: number; recorded: string[]; recomputed: string[] }
-  | { kind: 'draw-refused'; round: number; zh: string; en: string };
+  | { kind: 'draw-refused'; round: number; zh: string; en: string }
+  | { kind: 'declined-not-drawn'; round: number; expertIds: string[] };
 
 export interface DrawVerification {
   matches: boolean;
@@ -54,6 +57,8 @@ export interface DrawVerification {
   mismatches: DrawMismatch[];
   /** Recomputed rounds (null where the recomputation was refused). */
   rounds: (DrawResult | null)[];
+  /** The committee's experts after all rounds: everyone drawn who did not decline, by specialty, in draw order. */
+  committee: { specialty: string; expertIds: string[] }[];
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -81,6 +86,8 @@ export function describeDrawMismatch(m: DrawMismatch): { zh: string; en: string 
       };
     case 'needs':
       return { zh: `第 ${r} 轮记录的专业为 ${m.recorded.join('、')}，抽取条件为 ${m.recomputed.join('、')}`, en: `round ${r} records specialties ${m.recorded.join(', ')}; the inputs ask for ${m.recomputed.join(', ')}` };
+    case 'declined-not-drawn':
+      return { zh: `第 ${r} 轮记录为拒绝的专家并未在该轮抽中：${m.expertIds.join('、')}`, en: `round ${r} lists as declined experts it did not draw: ${m.expertIds.join(', ')}` };
     case 'draw-refused':
       return { zh: `第 ${r} 轮无法按记录的条件抽取：${m.zh}`, en: `round ${r} cannot be drawn from its inputs: ${m.en}` };
   }
@@ -103,6 +110,8 @@ export function verifyDrawRecord(value: unknown): DrawVerification {
 
   const rounds: (DrawResult | null)[] = [];
   const drawnBefore: string[] = [];
+  const declined: string[] = [];
+  const committee: { specialty: string; expertIds: string[] }[] = [];
   record.rounds.forEach((round, index) => {
     let result: DrawResult;
     try {
@@ -131,7 +140,16 @@ export function verifyDrawRecord(value: unknown): DrawVerification {
       const recorded = round.committee.find((g) => g.specialty === group.specialty)?.expertIds ?? [];
       if (!same(recorded, group.expertIds)) mismatches.push({ kind: 'committee', round: index, specialty: group.specialty, recorded, recomputed: group.expertIds });
     }
+    const strangers = round.declined.filter((id) => !result.expertIds.includes(id));
+    if (strangers.length > 0) mismatches.push({ kind: 'declined-not-drawn', round: index, expertIds: strangers });
     drawnBefore.push(...round.committee.flatMap((g) => g.expertIds), ...result.expertIds);
+    declined.push(...round.declined);
+    for (const group of result.groups) {
+      const seat = committee.find((g) => g.specialty === group.specialty) ?? committee[committee.push({ specialty: group.specialty, expertIds: [] }) - 1]!;
+      seat.expertIds.push(...group.expertIds);
+    }
   });
-  return { matches: mismatches.length === 0, sectionId: record.sectionId, mismatches, rounds };
+  const out = new Set(declined);
+  for (const seat of committee) seat.expertIds = seat.expertIds.filter((id) => !out.has(id));
+  return { matches: mismatches.length === 0, sectionId: record.sectionId, mismatches, rounds, committee };
 }
