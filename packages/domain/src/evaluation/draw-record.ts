@@ -120,6 +120,7 @@ export function verifyDrawRecord(value: unknown): DrawVerification {
       if (isAppError(error) && error.code === 'RULE_VIOLATION') {
         mismatches.push({ kind: 'draw-refused', round: index, zh: error.zh, en: error.en });
         rounds.push(null);
+        drawnBefore.push(...round.committee.flatMap((g) => g.expertIds));
         return;
       }
       throw error;
@@ -142,7 +143,8 @@ export function verifyDrawRecord(value: unknown): DrawVerification {
     }
     const strangers = round.declined.filter((id) => !result.expertIds.includes(id));
     if (strangers.length > 0) mismatches.push({ kind: 'declined-not-drawn', round: index, expertIds: strangers });
-    drawnBefore.push(...round.committee.flatMap((g) => g.expertIds), ...result.expertIds);
+    // What the round really drew (a recorded committee that differs is reported above).
+    drawnBefore.push(...result.expertIds);
     declined.push(...round.declined);
     for (const group of result.groups) {
       const seat = committee.find((g) => g.specialty === group.specialty) ?? committee[committee.push({ specialty: group.specialty, expertIds: [] }) - 1]!;
