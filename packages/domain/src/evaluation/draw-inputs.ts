@@ -192,32 +192,94 @@ export function u32(n: number): Uint8Array {
 /** A byte string: its length as u32, then the bytes. */
 export const bytesField = (bytes: Uint8Array) => concatBytes(u32(bytes.length), bytes);
 export const str = (s: string) => bytesField(utf8ToBytes(s));
-const list = <T>(items: readonly T[], encode: (item: T) => Uint8Array) => concatBytes(u32(items.length), ...items.map(encode));
-const bool = (b: boolean) => Uint8Array.of(b ? 1 : 0);
-const ref = (r: CanonicalRef) => concatBytes(str(r.creditCode), str(r.organisationId));
 
-function encodeExpert(e: CanonicalExpert): Uint8Array {
-  return concatBytes(str(e.id), list(e.specialties, str), str(e.region), ref(e.employer), bool(e.available), list(e.conflicts, ref));
+/**
+ * Writes the encoding into one growing buffer: a pool of 10,000 experts is some 1.6 MB of small
+ * fields, and concatenating arrays field by field costs more than hashing the result.
+ */
+class ByteWriter {
+  private buffer = new Uint8Array(64 * 1024);
+  private view = new DataView(this.buffer.buffer);
+  private length = 0;
+  private static readonly encoder = new TextEncoder();
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+  u32(n: number): this {
+    this.reserve(4);
+    this.view.setUint32(this.length, n, false);
+    this.length += 4;
+    return this;
+  }
+  u8(b: boolean): this {
+    this.reserve(1);
+    this.buffer[this.length++] = b ? 1 : 0;
+    return this;
+  }
+  raw(bytes: Uint8Array): this {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+    return this;
+  }
+  str(s: string): this {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; every field here is ASCII anyway.
+    this.reserve(4 + 3 * s.length);
+    const { written } = ByteWriter.encoder.encodeInto(s, this.buffer.subarray(this.length + 4));
+    this.view.setUint32(this.length, written, false);
+    this.length += 4 + written;
+    return this;
+  }
+  list<T>(items: readonly T[], each: (item: T) => void): this {
+    this.u32(items.length);
+    for (const item of items) each(item);
+    return this;
+  }
+  ref(r: CanonicalRef): this {
+    return this.str(r.creditCode).str(r.organisationId);
+  }
+  bytes(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+function writePool(w: ByteWriter, pool: readonly CanonicalExpert[]): ByteWriter {
+  w.str(`${DRAW_VERSION}:pool`).list(pool, (e) => {
+    w.str(e.id)
+      .list(e.specialties, (s) => w.str(s))
+      .str(e.region)
+      .ref(e.employer)
+      .u8(e.available)
+      .list(e.conflicts, (c) => w.ref(c));
+  });
+  return w;
 }
 
 export function encodePool(pool: readonly CanonicalExpert[]): Uint8Array {
-  return concatBytes(str(`${DRAW_VERSION}:pool`), list(pool, encodeExpert));
+  return writePool(new ByteWriter(), pool).bytes();
 }
 
 export function encodeDrawInputs(inputs: CanonicalDrawInputs, poolDigest: Uint8Array = sha256(encodePool(inputs.pool))): Uint8Array {
-  return concatBytes(
-    str(`${DRAW_VERSION}:inputs`),
-    str(inputs.sectionId),
-    u32(inputs.round),
-    list(inputs.needs, (n) => concatBytes(str(n.specialty), u32(n.count))),
-    bool(inputs.crossRegion),
-    list(inputs.regions, str),
-    poolDigest,
-    list(inputs.bidders, ref),
-    list(inputs.tenderer, ref),
-    list(inputs.rules, (r) => concatBytes(str(r.code), list(r.expertIds, str))),
-    list(inputs.alreadyDrawn, str),
-  );
+  const w = new ByteWriter();
+  w.str(`${DRAW_VERSION}:inputs`)
+    .str(inputs.sectionId)
+    .u32(inputs.round)
+    .list(inputs.needs, (n) => w.str(n.specialty).u32(n.count))
+    .u8(inputs.crossRegion)
+    .list(inputs.regions, (r) => w.str(r))
+    .raw(poolDigest)
+    .list(inputs.bidders, (r) => w.ref(r))
+    .list(inputs.tenderer, (r) => w.ref(r))
+    .list(inputs.rules, (r) => w.str(r.code).list(r.expertIds, (id) => w.str(id)))
+    .list(inputs.alreadyDrawn, (id) => w.str(id));
+  return w.bytes();
 }
 
 export interface DrawDigests {

@@ -1,10 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { calendarOf, EMPTY_CALENDAR, instantOf } from '../calendar/calendar';
 import { isAppError } from '../errors';
 import { creditCodeCheckCharacter } from '../organisation/credit-code';
 import vector from './testdata/draw-vector.json';
 import { assertCommittee, checkCommittee } from './committee';
 import { canonicalDrawInputs, type DrawInputs, type PoolExpert } from './draw-inputs';
+import { checkDrawTiming, earliestProcurementDrawDate } from './draw-timing';
 import { drawCommitment, drawExperts, DrawStream, drawSeed, generateDrawSecret, uniformBelow, verifyDrawReveal } from './draw';
 import { describeDrawMismatch, verifyDrawRecord } from './draw-record';
 
@@ -480,5 +482,33 @@ describe('canonical inputs', () => {
     expect(inputs.pool.slice(0, 3).map((e) => e.id)).toEqual(['e01', 'e02', 'e03']);
     expect(inputs.alreadyDrawn).toEqual(['e10', 'e9']);
     expect(inputs.bidders[0]).toEqual({ creditCode: cc(1), organisationId: '' });
+  });
+});
+
+describe('when a procurement draw may be taken (财库〔2016〕198号 art. 13)', () => {
+  const at = (date: string, time = '09:00') => instantOf(date, time);
+  // Evaluation on Monday 2026-12-14: the two working days before it are Thu 12-10 and Fri 12-11.
+  it.each([
+    ['2026-12-09', ['draw-too-early']],
+    ['2026-12-10', []],
+    ['2026-12-12', []],
+    ['2026-12-14', []],
+  ] as const)('draw on %s for a Monday evaluation → %j', (date, expected) => {
+    const time = date === '2026-12-14' ? '08:00' : '09:00';
+    expect(checkDrawTiming({ type: 'procurement', drawAt: at(date, time), evaluationStartsAt: at('2026-12-14', '09:30') }, EMPTY_CALENDAR).map((p) => p.rule)).toEqual(expected);
+  });
+
+  it('names the earliest date, skips holidays, and exempts off-site evaluation and construction', () => {
+    const [problem] = checkDrawTiming({ type: 'procurement', drawAt: at('2026-12-09'), evaluationStartsAt: at('2026-12-14') }, EMPTY_CALENDAR);
+    expect(problem).toMatchObject({ limit: '2026-12-10' });
+    expect(problem!.zh).toContain('本项目最早于 2026-12-10 抽取');
+    // Fri 12-11 a holiday: the two working days before Monday are Wed 12-09 and Thu 12-10.
+    const holiday = calendarOf([{ date: '2026-12-11', kind: 'holiday' }]);
+    expect(earliestProcurementDrawDate('2026-12-14', holiday)).toBe('2026-12-09');
+    expect(checkDrawTiming({ type: 'procurement', drawAt: at('2026-12-01'), evaluationStartsAt: at('2026-12-14'), offSite: true }, EMPTY_CALENDAR)).toEqual([]);
+    expect(checkDrawTiming({ type: 'construction', drawAt: at('2026-12-01'), evaluationStartsAt: at('2026-12-14') }, EMPTY_CALENDAR)).toEqual([]);
+    expect(checkDrawTiming({ type: 'construction', drawAt: at('2026-12-14', '10:00'), evaluationStartsAt: at('2026-12-14') }, EMPTY_CALENDAR).map((p) => p.rule)).toEqual(['draw-after-start']);
+    const withYears = { ...EMPTY_CALENDAR, years: new Set([2025]) };
+    expect(checkDrawTiming({ type: 'procurement', drawAt: at('2026-12-10'), evaluationStartsAt: at('2026-12-14') }, withYears).map((p) => p.rule)).toEqual(['calendar-missing']);
   });
 });

@@ -249,7 +249,17 @@ function notEnough(need: { specialty: string; count: number }, available: number
  * any order of its sets gives the same committee.
  */
 export function drawExperts(options: { inputs: unknown; secret: string; publicValue: string }): DrawResult {
-  const inputs = canonicalDrawInputs(options.inputs);
+  return drawRound({ ...options, inputs: canonicalDrawInputs(options.inputs) });
+}
+
+/**
+ * The draw over inputs already in canonical form (`canonicalDrawInputs`): for a caller that holds
+ * them already, e.g. to show the eligibility first and then draw. Canonical means sorted in byte
+ * order, which is not a database's text collation (PostgreSQL sorts by its locale unless told
+ * `COLLATE "C"`): build them with `canonicalDrawInputs`, not from an ORDER BY.
+ */
+export function drawRound(options: { inputs: CanonicalDrawInputs; secret: string; publicValue: string }): DrawResult {
+  const inputs = options.inputs;
   const digests = drawDigests(inputs);
   const eligibility = eligibilityOf(inputs);
   const seed = drawSeed({ secret: options.secret, publicValue: options.publicValue, sectionId: inputs.sectionId, round: inputs.round, inputsDigest: digests.inputs });

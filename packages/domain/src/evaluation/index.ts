@@ -19,3 +19,4 @@ export {
 export * from './draw';
 export * from './draw-record';
 export * from './committee';
+export * from './draw-timing';
