@@ -5,6 +5,7 @@ import { hasBundleFiles } from './bundle';
 import { CliError, describeError } from './errors';
 import { registerDecryptCommand } from './decrypt-command';
 import { registerHallCommands } from './hall-command';
+import { registerVerifyDrawCommand } from './verify-draw';
 import { EXIT, exitCodeOf, formatReport, verifyRemoteLog } from './verify-log';
 import { openFile, sealFile } from './seal';
 import { sealForSection } from './seal-section';
@@ -137,5 +138,6 @@ program
 registerBidCommands(program);
 registerDecryptCommand(program);
 registerHallCommands(program);
+registerVerifyDrawCommand(program);
 
 await program.parseAsync(process.argv);

@@ -14,3 +14,4 @@ export * from './bid';
 export * from './calendar/cn-holidays';
 export * from './tender/schedule';
 export * from './money/capital';
+export * from './evaluation';
