@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // One esbuild bundle of the `ggzy` sources for the tests that start the binary (GGZY_TEST_CLI).
+    globalSetup: ['scripts/test-cli-bundle.ts'],
   },
 });

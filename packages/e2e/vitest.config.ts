@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     fileParallelism: false,
+    // One esbuild bundle of the `ggzy` sources for the tests that start the binary (GGZY_TEST_CLI).
+    globalSetup: [fileURLToPath(new URL('../../scripts/test-cli-bundle.ts', import.meta.url))],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sseWatcher } from './test-sse';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const BIN = join(dirname(createRequire(import.meta.url).resolve('@ggzy/cli/package.json')), 'bin', 'ggzy.mjs');
+const BIN = process.env.GGZY_TEST_CLI ?? join(dirname(createRequire(import.meta.url).resolve('@ggzy/cli/package.json')), 'bin', 'ggzy.mjs');
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const PASSWORD = 'Ggzy@2026';
 const P12_PASSWORD = 'Failover-2026';

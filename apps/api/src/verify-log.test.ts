@@ -16,7 +16,7 @@ import { loadConfig } from './config';
 import { startPlatform, type RunningPlatform } from './platform';
 
 /** The installed `ggzy` command of the CLI package. */
-const BIN = join(dirname(createRequire(import.meta.url).resolve('@ggzy/cli/package.json')), 'bin', 'ggzy.mjs');
+const BIN = process.env.GGZY_TEST_CLI ?? join(dirname(createRequire(import.meta.url).resolve('@ggzy/cli/package.json')), 'bin', 'ggzy.mjs');
 const PASSWORD = 'Ggzy@2026';
 
 async function asOwner(db: Database, statement: ReturnType<typeof sql>) {

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptSigningBytes } from './receipt';
 import { openSession } from './session';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
+const BIN = process.env.GGZY_TEST_CLI ?? fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 const API_MAIN = fileURLToPath(new URL('../../../apps/api/src/main.ts', import.meta.url));
 const PASSWORD = 'Ggzy@2026';
 const P12_PASSWORD = 'bid-key-pass-1';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receipt } from './contract';
 import { entryProblems, receiptSigningBytes, verifyReceiptSignature } from './receipt';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
+const BIN = process.env.GGZY_TEST_CLI ?? fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 const DEMO_PASSWORD = 'Ggzy@2026';
 type SealingInfoLike = Parameters<typeof sealBid>[0];
 

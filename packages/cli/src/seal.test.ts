@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
+const BIN = process.env.GGZY_TEST_CLI ?? fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}) => promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
 
 describe('ggzy seal / ggzy open', () => {

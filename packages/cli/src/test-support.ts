@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
+// The bundle of the same sources that the test run's global setup made (scripts/test-cli-bundle.ts), else the binary.
+const BIN = process.env.GGZY_TEST_CLI ?? fileURLToPath(new URL('../bin/ggzy.mjs', import.meta.url));
 
 export interface Run {
   code: number;

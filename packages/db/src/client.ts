@@ -21,6 +21,8 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   /** Applies the drizzle-kit migrations in packages/db/migrations (the same on both backends). */
   migrate(): Promise<void>;
+  /** PGlite only: the data folder as a tar archive (PGlite's dumpDataDir), to start copies from. */
+  dump?(): Promise<Blob>;
   /**
    * LISTENs on a channel (one dedicated connection on PostgreSQL, which the driver re-establishes and
    * re-LISTENs after a drop, calling `onListen` each time, so a caller can read what it may have
@@ -39,6 +41,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL. */
   max?: number;
+  /** PGlite only: start from this dump of a data folder (PGlite's dumpDataDir) instead of an empty one. */
+  loadDataDir?: Blob | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
@@ -62,13 +66,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const client = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {
     db,
     kind: 'pglite',
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
     listen: (channel, onPayload) => client.listen(channel, onPayload),
+    dump: () => client.dumpDataDir('none'),
     close: () => client.close(),
   };
 }

@@ -1,12 +1,17 @@
 /**
  * Real databases for tests, never mocks. Without DATABASE_URL: a fresh in-memory PGlite per call,
- * migrated. With DATABASE_URL (postgres://…): a fresh PostgreSQL database per call, cloned with
+ * started from a migrated data folder that is made once per set of migrations (PGlite's
+ * dumpDataDir, kept as a tar file in the system's temporary folder; initdb and the migrations
+ * cost seconds per database, loading the copy a fraction of that). With DATABASE_URL (postgres://…): a fresh PostgreSQL database per call, cloned with
  * CREATE DATABASE … TEMPLATE from a template migrated once per set of migrations (the
  * trigger.dev pattern), and dropped again on close.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { MIGRATIONS_FOLDER, openDatabase, type DatabaseHandle } from './client';
 
@@ -30,6 +35,33 @@ function withDatabase(url: string, name: string): string {
 }
 
 let templateReady: Promise<string> | undefined;
+
+let pgliteTemplate: Promise<Blob> | undefined;
+
+/** The migrated PGlite data folder as a tar archive: read from the temporary folder, or made and put there. */
+async function pgliteTemplateDump(): Promise<Blob> {
+  // The package does not export its package.json: read it beside its entry (dist/…).
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const { version } = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const file = join(tmpdir(), `ggzy-pglite-template-${version}-${migrationsDigest()}.tar`);
+  try {
+    return new Blob([await readFile(file)]);
+  } catch {
+    // Not made yet (or removed): make it.
+  }
+  const handle = await openDatabase({ dataDir: 'memory://' });
+  try {
+    await handle.migrate();
+    const dump = await handle.dump!();
+    // Written under a name of its own, then renamed: parallel test workers never read half a file.
+    const partial = `${file}.${process.pid}.${randomBytes(3).toString('hex')}`;
+    await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+    await rename(partial, file);
+    return dump;
+  } finally {
+    await handle.close();
+  }
+}
 
 async function ensureTemplate(adminUrl: string): Promise<string> {
   const name = `ggzy_tpl_${migrationsDigest()}`;
@@ -56,7 +88,10 @@ async function ensureTemplate(adminUrl: string): Promise<string> {
 export async function createTestDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const handle = await openDatabase({ dataDir: 'memory://' });
+    pgliteTemplate ??= pgliteTemplateDump();
+    pgliteTemplate.catch(() => (pgliteTemplate = undefined));
+    const handle = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate });
+    // Nothing to apply when the copy is current; kept so that a copy behind the migrations is caught up.
     await handle.migrate();
     return handle;
   }

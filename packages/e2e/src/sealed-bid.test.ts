@@ -41,7 +41,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** The project's command-line tool, as a bidder runs it. */
 async function ggzy(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/ggzy.mjs'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * MiB });
+  return run(process.execPath, [process.env.GGZY_TEST_CLI ?? join(REPO_ROOT, 'packages/cli/bin/ggzy.mjs'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * MiB });
 }
 
 /** Records every value a progress bar takes, from inside the page, so that intermediate values are seen however fast it runs. */

@@ -32,7 +32,7 @@ afterAll(async () => {
 const at = (name: string) => join(work, name);
 
 async function ggzy(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/ggzy.mjs'), ...args], {
+  return run(process.execPath, [process.env.GGZY_TEST_CLI ?? join(REPO_ROOT, 'packages/cli/bin/ggzy.mjs'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, GGZY_PASSWORD: DEMO_PASSWORD, GGZY_P12_PASSWORD: P12_PASSWORD },
     maxBuffer: 2 ** 24,
