@@ -10,11 +10,11 @@
  * Baseline in the same run: a plain program reading the same stored envelope files and pushing every
  * byte through Node's AES-256-GCM (64 KiB pieces, the fast way to feed it), one file after another.
  */
-import { createBidders, createTestPlatform, setDeadline, signedIn, signedSubmit, submitBid, bidObjectKey, SIGN_IN_CONTEXT, testClient, announcedSection, type TestClient } from '@ggzy/api/testing';
+import { createBidders, createTestPlatform, setDeadline, signedIn, submitStoredEnvelope, bidObjectKey, SIGN_IN_CONTEXT, testClient, announcedSection, type TestClient } from '@ggzy/api/testing';
 import { takeDueTransitions } from '@ggzy/api';
 import { sealEnvelope, signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
 import { nodeBackend } from '@ggzy/crypto/node';
-import { and, bidDecryption, bidUpload, eq, executeRows, sql } from '@ggzy/db';
+import { and, bidDecryption, eq, executeRows, sql } from '@ggzy/db';
 import { createBidBundle, type OpeningSchedule } from '@ggzy/domain';
 import { createDecipheriv, createHash, createPublicKey, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -93,13 +93,7 @@ export async function measureDecrypt(options: { bids: number; envelopeMiB: numbe
       const summary = await sealed.summary;
       envelopeBytes += summary.envelopeBytes;
       contentKeys.push(Buffer.from(await unwrapEnvelopeContentKey(sealed.header, privateKey as CryptoKey)).toString('base64'));
-      await db.insert(bidUpload).values({
-        id: uploadId, sectionId: section.id, organisationId: b.account.organisationId!, accountId: b.account.accountId, length: summary.envelopeBytes, completedAt: new Date(),
-        ciphertextSha256: summary.ciphertextSha256, headerSha256: createHash('sha256').update(sealed.headerBytes).digest('hex'), suite: 'rsa-oaep-sha256/aes-256-gcm-stream',
-        headerSection: section.code, headerBidder: b.creditCode, recipientKeyIds: [`bidder:${keyId}`],
-      });
-      const request = signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId, ciphertextSha256: summary.ciphertextSha256, envelopeBytes: summary.envelopeBytes });
-      await submitBid({ services: p.services, request: { requestId: randomUUID(), ip: null, userAgent: 'bench', cookies: {}, csrfHeader: null }, account: b.account }, request);
+      await submitStoredEnvelope(p.services, section, b, { uploadId, summary, headerBytes: sealed.headerBytes, suite: 'rsa-oaep-sha256/aes-256-gcm-stream', recipientKeyIds: [`bidder:${keyId}`] });
       const client = testClient(p.services);
       client.cookies.ggzy_session = b.cookie.split(';')[0]!.split('=')[1]!;
       clients.push(client);
@@ -114,7 +108,7 @@ export async function measureDecrypt(options: { bids: number; envelopeMiB: numbe
       await clients[i]!.caller.hall.signIn({ sectionId: section.id, message: challenge.message, signature, certificateId: bidders[i]!.certificateId });
     }
 
-    const storeRoot = await storeFolder(p.services.store, bidObjectKey(section.id, 'x'));
+    const storeRoot = storeFolder(p.services.store);
     const envelopeFiles = (await executeRows<{ id: string }>(db, sql`select id from bid_upload where section_id = ${section.id}`)).map((u) => join(storeRoot, bidObjectKey(section.id, u.id)));
     console.log('  baseline: reading and AES-GCM-decrypting the same files …');
     const before = await baseline(envelopeFiles);
@@ -165,12 +159,10 @@ async function startProfile() {
   };
 }
 
-/** The disk store's folder: found from where one stored object lies (the store does not expose it). */
-async function storeFolder(store: { kind: string }, _sample: string): Promise<string> {
-  if (store.kind !== 'disk') throw new Error('the decryption benchmark runs on the disk store');
-  const root = (store as unknown as { root?: string }).root;
-  if (root) return root;
-  throw new Error('the disk store does not name its folder');
+/** The disk store's folder (the baseline reads the very files the server reads). */
+function storeFolder(store: { kind: string; root?: string }): string {
+  if (store.kind !== 'disk' || !store.root) throw new Error('the decryption benchmark runs on the disk store');
+  return store.root;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

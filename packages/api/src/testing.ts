@@ -13,9 +13,8 @@ import { createReceiptSigner } from './bidding/receipt';
 
 // Sealed-bid fixtures, also used by the upload benchmark.
 export { CUSTODIANS, enrolCustodians, publishedCustodianSection, submitCustodianBids, type TestCustodian } from './opening/recovery-test-support';
-export { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, signedWithdraw, signInOverHttp, startTestServer, trpcCall, TusClient, type TestBidder } from './bidding/test-support';
+export { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, signedWithdraw, signInOverHttp, startTestServer, submitStoredEnvelope, trpcCall, TusClient, type TestBidder } from './bidding/test-support';
 // The decryption benchmark stores sealed envelopes and submits them as the API does.
-export { submitBid } from './bidding/submit';
 export { bidObjectKey } from './bidding/uploads';
 export { SIGN_IN_CONTEXT } from './opening/sign-in';
 import { createContext } from './http';

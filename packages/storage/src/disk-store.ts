@@ -147,7 +147,7 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
   async function get(key: string): Promise<NodeJS.ReadableStream> {
     const handle = await openObject(key);
     // 1 MiB reads: objects here are bids of megabytes; 64 KiB reads cost about twice the CPU.
-    return handle.createReadStream({ highWaterMark: Number(process.env.HWM ?? 2 ** 20) });
+    return handle.createReadStream({ highWaterMark: 2 ** 20 });
   }
 
   async function getBytes(key: string): Promise<Uint8Array> {

@@ -4,10 +4,10 @@
  * signed messages, and a tiny tus client over plain fetch (the protocol is three requests).
  */
 import { createKeyPairAndCsr, issueCertificate, sealEnvelope, signMessage, validateCertificate, type SealSummary } from '@ggzy/crypto';
-import { account, certificate, executeRows, organisation, session, sql, type Database } from '@ggzy/db';
+import { account, bidUpload, certificate, executeRows, organisation, session, sql, type Database } from '@ggzy/db';
 import { SCORING_TEMPLATES, creditCodeCheckCharacter } from '@ggzy/domain';
 import canonicalize from 'canonicalize';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { HttpOptions } from '../http';
 import { createApiHandler } from '../http';
@@ -18,7 +18,7 @@ import { hashPassword } from '../auth/password';
 import { DEMO_PASSWORD } from '../seed/demo';
 import { newToken, tokenDigest } from '../auth/token';
 import { SUBMIT_CONTEXT, WITHDRAW_CONTEXT } from './signed-message';
-import type { SignedRequest } from './submit';
+import { submitBid, type SignedRequest } from './submit';
 
 export interface SealingInfoLike {
   suite: string;
@@ -285,4 +285,25 @@ export async function trpcCall<T>(base: string, headers: Record<string, string>,
   const body = (await response.json()) as { result?: { data: T }; error?: { data: { app: { code: string; zh: string; en: string; details: Record<string, unknown> } } } };
   if (body.result) return { ok: true, data: body.result.data };
   return { ok: false, status: response.status, error: body.error!.data.app };
+}
+
+/**
+ * Records an envelope already put into the store at `bidObjectKey(section, uploadId)` as the bidder's
+ * completed upload (the facts the upload's inspection would have recorded) and submits it with the
+ * bidder's signed request, as the upload and `bidding.submit` would. For fixtures that seal in-process.
+ */
+export async function submitStoredEnvelope(
+  services: Services,
+  section: { id: string; code: string },
+  bidder: TestBidder,
+  envelope: { uploadId: string; summary: SealSummary; headerBytes: Uint8Array; suite: string; recipientKeyIds: string[] },
+): Promise<void> {
+  const { uploadId, summary } = envelope;
+  await services.db.insert(bidUpload).values({
+    id: uploadId, sectionId: section.id, organisationId: bidder.account.organisationId!, accountId: bidder.account.accountId, length: summary.envelopeBytes, completedAt: new Date(),
+    ciphertextSha256: summary.ciphertextSha256, headerSha256: createHash('sha256').update(envelope.headerBytes).digest('hex'), suite: envelope.suite,
+    headerSection: section.code, headerBidder: bidder.creditCode, recipientKeyIds: envelope.recipientKeyIds,
+  });
+  const request = signedSubmit(bidder, { sectionId: section.id, organisationId: bidder.account.organisationId!, uploadId, ciphertextSha256: summary.ciphertextSha256, envelopeBytes: summary.envelopeBytes });
+  await submitBid({ services, request: { requestId: randomUUID(), ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null }, account: bidder.account }, request);
 }

@@ -5,14 +5,13 @@
  * window closed), with the host's decision for a bid that stays sealed.
  */
 import { signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
-import { and, bidDecryption, bidUpload, eq, liveEvent, openingHall, sql, traceEntry, type Database } from '@ggzy/db';
+import { and, bidDecryption, eq, liveEvent, openingHall, sql, traceEntry, type Database } from '@ggzy/db';
 import { createBidBundle, readBidBundle, type OpeningSchedule } from '@ggzy/domain';
 import { DEFAULT_DOCUMENT_SIGNER_CN, verifyPdfSignatures } from '@ggzy/pdf';
 import { createHash, createPublicKey, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitBid } from '../bidding/submit';
 import { bidObjectKey } from '../bidding/uploads';
-import { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, startTestServer, type TestBidder } from '../bidding/test-support';
+import { announcedSection, createBidders, sealBid, setDeadline, startTestServer, submitStoredEnvelope, type TestBidder } from '../bidding/test-support';
 import { takeDueTransitions } from '../tender/timed-transitions';
 import { createTestPlatform, signedIn, testClient, testPdfSigner, type TestClient, type TestPlatform } from '../testing';
 import { SIGN_IN_CONTEXT } from './sign-in';
@@ -64,13 +63,7 @@ describe('handing over content keys in the hall', () => {
       const uploadId = randomUUID();
       await p.services.store.put(bidObjectKey(section.id, uploadId), sealed.bytes);
       const keyId = createHash('sha256').update(spki).digest('hex');
-      await db.insert(bidUpload).values({
-        id: uploadId, sectionId: section.id, organisationId: b.account.organisationId!, accountId: b.account.accountId, length: sealed.bytes.length, completedAt: new Date(),
-        ciphertextSha256: sealed.summary.ciphertextSha256, headerSha256: createHash('sha256').update(sealed.headerBytes).digest('hex'), suite: 'rsa-oaep-sha256/aes-256-gcm-stream',
-        headerSection: section.code, headerBidder: b.creditCode, recipientKeyIds: [`bidder:${keyId}`],
-      });
-      const request = signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId, ciphertextSha256: sealed.summary.ciphertextSha256, envelopeBytes: sealed.summary.envelopeBytes });
-      await submitBid({ services: p.services, request: { requestId: randomUUID(), ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null }, account: b.account }, request);
+      await submitStoredEnvelope(p.services, section, b, { uploadId, summary: sealed.summary, headerBytes: sealed.headerBytes, suite: 'rsa-oaep-sha256/aes-256-gcm-stream', recipientKeyIds: [`bidder:${keyId}`] });
       const client = testClient(p.services);
       client.cookies.ggzy_session = b.cookie.split(';')[0]!.split('=')[1]!;
       clients.push(client);

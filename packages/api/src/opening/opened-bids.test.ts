@@ -6,16 +6,15 @@
  * byte and traced, everyone else refused, and an altered stored object refused and traced.
  */
 import { signMessage, unwrapEnvelopeContentKey } from '@ggzy/crypto';
-import { account, and, bidDecryption, bidUpload, eq, liveEvent, openingHall, session, sql, traceEntry, type Database } from '@ggzy/db';
+import { account, and, bidDecryption, eq, liveEvent, openingHall, session, sql, traceEntry, type Database } from '@ggzy/db';
 import { createBidBundle, type OpeningSchedule } from '@ggzy/domain';
 import { createHash, createPublicKey, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newToken, tokenDigest } from '../auth/token';
-import { submitBid } from '../bidding/submit';
 import { bidObjectKey } from '../bidding/uploads';
-import { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, signInOverHttp, startTestServer, trpcCall, type TestBidder } from '../bidding/test-support';
+import { announcedSection, createBidders, sealBid, setDeadline, signInOverHttp, startTestServer, submitStoredEnvelope, trpcCall, type TestBidder } from '../bidding/test-support';
 import type { SessionAccount } from '../context';
 import { takeDueTransitions } from '../tender/timed-transitions';
 import { createTestPlatform, DEMO_ACCOUNT_OF, signedIn, testClient, type TestClient, type TestPlatform } from '../testing';
@@ -77,13 +76,7 @@ describe('after the decryption: the window closing, and reads of the opened bids
       headers.set(i, sealed.header);
       const uploadId = randomUUID();
       await p.services.store.put(bidObjectKey(section.id, uploadId), sealed.bytes);
-      await db.insert(bidUpload).values({
-        id: uploadId, sectionId: section.id, organisationId: b.account.organisationId!, accountId: b.account.accountId, length: sealed.bytes.length, completedAt: new Date(),
-        ciphertextSha256: sealed.summary.ciphertextSha256, headerSha256: createHash('sha256').update(sealed.headerBytes).digest('hex'), suite: 'rsa-oaep-sha256/aes-256-gcm-stream',
-        headerSection: section.code, headerBidder: b.creditCode, recipientKeyIds: [`bidder:${createHash('sha256').update(spki).digest('hex')}`],
-      });
-      const request = signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId, ciphertextSha256: sealed.summary.ciphertextSha256, envelopeBytes: sealed.summary.envelopeBytes });
-      await submitBid({ services: p.services, request: { requestId: randomUUID(), ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null }, account: b.account }, request);
+      await submitStoredEnvelope(p.services, section, b, { uploadId, summary: sealed.summary, headerBytes: sealed.headerBytes, suite: 'rsa-oaep-sha256/aes-256-gcm-stream', recipientKeyIds: [`bidder:${createHash('sha256').update(spki).digest('hex')}`] });
       const client = testClient(p.services);
       client.cookies.ggzy_session = b.cookie.split(';')[0]!.split('=')[1]!;
       clients.push(client);

@@ -5,13 +5,12 @@
  * to the opening key, uploaded and submitted. The deadline is left in the future.
  */
 import { createKeyPairAndCsr } from '@ggzy/crypto';
-import { account, bidUpload, eq, inArray, openingKey, organisation, section as sectionTable } from '@ggzy/db';
+import { account, eq, inArray, openingKey, organisation, section as sectionTable } from '@ggzy/db';
 import { createBidBundle } from '@ggzy/domain';
 import { createHash, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import type { OpeningSchedule } from '@ggzy/domain';
-import { submitBid } from '../bidding/submit';
 import { bidObjectKey } from '../bidding/uploads';
-import { createBidders, sealBid, signedSubmit, type TestBidder } from '../bidding/test-support';
+import { createBidders, sealBid, submitStoredEnvelope, type TestBidder } from '../bidding/test-support';
 import { draftWithDocument } from '../tender/opening-key-test-support';
 import { enrolTestCertificate, signedIn, type TestCertificate, type TestPlatform } from '../testing';
 
@@ -88,13 +87,7 @@ export async function submitCustodianBids(p: TestPlatform, section: { id: string
     headers.push(sealed.header);
     const uploadId = randomUUID();
     await p.services.store.put(bidObjectKey(section.id, uploadId), sealed.bytes);
-    await db.insert(bidUpload).values({
-      id: uploadId, sectionId: section.id, organisationId: b.account.organisationId!, accountId: b.account.accountId, length: sealed.bytes.length, completedAt: new Date(),
-      ciphertextSha256: sealed.summary.ciphertextSha256, headerSha256: createHash('sha256').update(sealed.headerBytes).digest('hex'), suite: key!.suite,
-      headerSection: section.code, headerBidder: b.creditCode, recipientKeyIds: [`bidder:${createHash('sha256').update(spki).digest('hex')}`, `opening:${key!.keyId}`],
-    });
-    const request = signedSubmit(b, { sectionId: section.id, organisationId: b.account.organisationId!, uploadId, ciphertextSha256: sealed.summary.ciphertextSha256, envelopeBytes: sealed.summary.envelopeBytes });
-    await submitBid({ services: p.services, request: { requestId: randomUUID(), ip: null, userAgent: 'vitest', cookies: {}, csrfHeader: null }, account: b.account }, request);
+    await submitStoredEnvelope(p.services, section, b, { uploadId, summary: sealed.summary, headerBytes: sealed.headerBytes, suite: key!.suite, recipientKeyIds: [`bidder:${createHash('sha256').update(spki).digest('hex')}`, `opening:${key!.keyId}`] });
   }
   return { bidders, headers, key: key! };
 }

@@ -108,12 +108,6 @@ export interface OpenEnvelopeOptions {
   backend?: EnvelopeBackend;
   /** Older hook, still honoured: an incremental SHA-256 (e.g. Node's) for the SHA-256 hashing only. */
   createSha256?: Sha256Factory;
-  /**
-   * Lets the backend hash the salted commitment on a worker thread (`commitmentSha256`), beside the
-   * decryption. Off by default: each open then holds shared memory on the worker, so a server turns it
-   * on only where it bounds how many envelopes it opens at once (the opening's decryption queue).
-   */
-  hashOffThread?: boolean;
 }
 
 /**
@@ -129,8 +123,7 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
     const info = await readHeaderFrom(reader);
     const { header } = info;
     const suite = suiteById(header.suite);
-    const chosen = withSha256(options.backend ?? portableBackend, options.createSha256);
-    const backend = options.hashOffThread ? chosen : onCallingThread(chosen);
+    const backend = onCallingThread(withSha256(options.backend ?? portableBackend, options.createSha256));
     let contentKey: Uint8Array;
     if ('contentKey' in options.key) {
       contentKey = options.key.contentKey;
