@@ -68,8 +68,9 @@ describe('after the decryption: the window closing, and reads of the opened bids
     section = await announcedSection(db);
     for (const [i, b] of bidders.entries()) {
       const spki = createPublicKey(b.certificatePem).export({ type: 'spki', format: 'der' });
-      // Bidder 0's is large enough (1 MiB) that a read under way is still reading when its object is altered.
-      const content = Buffer.from(`第${i}号投标人的技术文件 ${randomBytes(16).toString('hex')}`.repeat(i === 0 ? 20_000 : 50));
+      // Bidder 0's is large enough (~10 MiB, many times the disk store's 1 MiB reads) that a read under way
+      // is held back by the stream's back-pressure, still reading, when its object is altered.
+      const content = Buffer.from(`第${i}号投标人的技术文件 ${randomBytes(16).toString('hex')}`.repeat(i === 0 ? 200_000 : 50));
       const bundle = await bytesOf(createBidBundle({ openingSchedule: schedules[i]!, files: [{ part: 'technical', name: '技术标.txt', size: content.length, stream: (async function* () { yield content; })() }] }).bytes);
       bundles.set(i, bundle);
       const sealed = await sealBid({ suite: 'rsa-oaep-sha256/aes-256-gcm-stream', recipients: [{ role: 'bidder', publicKeySpki: spki.toString('base64') }], metadata: { section: section.code, bidder: b.creditCode } }, bundle);
