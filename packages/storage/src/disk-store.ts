@@ -228,5 +228,5 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
     }
   }
 
-  return { kind: 'disk', root, put, get, getBytes, head, list, ensureReady };
+  return { kind: 'disk', config: { kind: 'disk', dir: root }, root, put, get, getBytes, head, list, ensureReady };
 }

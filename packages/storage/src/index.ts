@@ -1,4 +1,5 @@
-export type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoredObject } from './types';
+export type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoreConfig, StoredObject } from './types';
+export { openStore } from './open-store';
 export { InvalidKeyError, ObjectExistsError, ObjectNotFoundError } from './errors';
 export { assertValidKey } from './key';
 export { createDiskStore } from './disk-store';

@@ -247,5 +247,5 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
     await client.removeObject(bucket, READY_PROBE_KEY).catch(() => {});
   }
 
-  return { kind: 's3', put, get, getBytes, head, list, ensureReady };
+  return { kind: 's3', config: { kind: 's3', ...opts }, put, get, getBytes, head, list, ensureReady };
 }

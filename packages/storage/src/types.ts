@@ -32,8 +32,16 @@ export interface ObjectInfo {
 
 export type PutBody = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
+/**
+ * What it takes to open the same store again elsewhere, for example on a worker thread (plain data:
+ * it crosses postMessage). For S3 it holds the credentials: keep it inside the process.
+ */
+export type StoreConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & import('./s3-store').S3StoreOptions);
+
 export interface ObjectStore {
   readonly kind: 'disk' | 's3';
+  /** How to open this very store again (openStore). */
+  readonly config: StoreConfig;
   /**
    * Write-once: never overwrites. Throws ObjectExistsError if the key exists.
    * Atomic: a failed or interrupted put leaves no object and no partial file visible under the key.

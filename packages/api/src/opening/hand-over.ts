@@ -11,23 +11,22 @@ import { appendTrace } from '@ggzy/audit';
 import { EnvelopeError, readEnvelopeHeader, unwrapEnvelopeContentKey, type EnvelopeHeader, type OpeningKey } from '@ggzy/crypto';
 import { nodeBackend } from '@ggzy/crypto/node';
 import { and, bidDecryption, bidSubmission, certificate, eq, executeRows, openingRecordRow, organisation, sql, type Database } from '@ggzy/db';
-import { AppError, BidBundleError, openBidBundle, type OpeningSchedule, type RandomAccessBytes } from '@ggzy/domain';
-import { ObjectExistsError, type ObjectStore } from '@ggzy/storage';
+import { AppError, BidBundleError } from '@ggzy/domain';
+import type { ObjectStore } from '@ggzy/storage';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { actorOf, type RequestInfo, type SessionAccount } from '../context';
 import { markTraced } from '../refusals';
 import { bindingRefusal, bindingWorld, headerFactsOf } from '../bidding/envelope-binding';
 import { certificateAlgorithmOfSuite } from '../bidding/sealing-info';
 import { bidObjectKey } from '../bidding/uploads';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHallBidder, type HallSection } from './access';
-import { openEnvelopeOffThread } from './decrypt-pool';
+import { openBidOffThread } from './decrypt-pool';
 import { publishHall } from './events';
 import { nextPosition, publicRow, settleIfComplete } from './record';
 import { discardPendingShares } from './recovery';
+import type { Opened } from './open-bid';
+
+export type { Opened } from './open-bid';
 
 /** Where an opened bid's plaintext bundle lives: only the evaluation and the supervisor read it. */
 export const plaintextObjectKey = (sectionId: string, organisationId: string) => `opened/${sectionId}/${organisationId}`;
@@ -90,13 +89,6 @@ async function claim(call: Call) {
   });
 }
 
-export interface Opened {
-  schedule: OpeningSchedule;
-  plaintextSha256: string;
-  plaintextBytes: number;
-  envelopeSha256: string;
-}
-
 /**
  * What `decrypt` opens and with which key: the bidder's bare content key (hand-over) or the opening
  * key rebuilt by the custodians (recovery.ts, `{ privateKey }`); `organisationId` is the bid's company.
@@ -108,50 +100,10 @@ export interface DecryptTarget {
   organisationId: string;
 }
 
-/** A bid up to this size is checked and stored from memory; a larger one goes through a private temporary file. */
-export const IN_MEMORY_PLAINTEXT_BYTES = 64 * 2 ** 20;
-
-/** Random access to plaintext held as the pieces the decryption gave (for the bundle reader). */
-function piecesSource(pieces: readonly Uint8Array[], size: number): RandomAccessBytes {
-  const starts: number[] = [];
-  let at = 0;
-  for (const p of pieces) {
-    starts.push(at);
-    at += p.length;
-  }
-  return {
-    size,
-    read: async (offset, length) => {
-      const end = Math.min(size, offset + length);
-      const out = new Uint8Array(Math.max(0, end - offset));
-      // The last piece starting at or before `offset`, then onwards.
-      let lo = 0;
-      let hi = pieces.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      for (let i = lo, o = offset; o < end && i < pieces.length; i++) {
-        const piece = pieces[i]!;
-        const from = o - starts[i]!;
-        const n = Math.min(piece.length - from, end - o);
-        out.set(piece.subarray(from, from + n), o - offset);
-        o += n;
-      }
-      return out;
-    },
-  };
-}
-
 /**
  * Step 2, outside any transaction: decrypt from the store, check, validate the bundle, store the
- * plaintext. One pass over the envelope, on a worker thread (decrypt-pool.ts: its digest for the
- * receipt, every chunk's tag, the salted commitment) while this thread reads and stores; the plaintext
- * is held in memory (or, past
- * IN_MEMORY_PLAINTEXT_BYTES, in a private temporary file) until every check has passed and the bundle
- * has been read, and only then written to the store with its digest (hashed by the worker as it
- * decrypted: the store need not hash it again).
+ * plaintext, all of it on a worker thread (decrypt-pool.ts, open-bid.ts) while this thread answers
+ * everyone else.
  */
 export async function decrypt(call: DecryptTarget, section: HallSection, submission: { uploadId: string; accountId: string }): Promise<Opened> {
   const envelopeKey = bidObjectKey(section.id, submission.uploadId);
@@ -168,55 +120,10 @@ export async function decrypt(call: DecryptTarget, section: HallSection, submiss
 async function openAndStore(call: DecryptTarget, section: HallSection, envelopeKey: string, header: EnvelopeHeader, headerSha256: string): Promise<Opened> {
   // The custodians' rebuilt opening key (recovery.ts) unwraps the content key here; the bidder hands over the content key itself.
   const contentKey = 'contentKey' in call.key ? call.key.contentKey.slice() : await unwrapEnvelopeContentKey(header, call.key.privateKey, call.key.keyId, nodeBackend);
-  const opening = openEnvelopeOffThread({ envelope: async () => (await call.store.get(envelopeKey)) as AsyncIterable<Uint8Array>, contentKey, headerSha256 });
-  const pieces: Uint8Array[] = [];
-  let spill: { dir: string; file: string; handle: FileHandle } | undefined;
   try {
-    let bytes = 0;
-    for await (const part of opening.plaintext) {
-      bytes += part.length;
-      if (!spill && bytes > IN_MEMORY_PLAINTEXT_BYTES) {
-        const dir = await mkdtemp(join(tmpdir(), 'ggzy-opening-'));
-        spill = { dir, file: join(dir, 'bundle.zip'), handle: await open(join(dir, 'bundle.zip'), 'w+', 0o600) };
-        for (const p of pieces.splice(0)) await spill.handle.write(p);
-      }
-      if (spill) await spill.handle.write(part);
-      else pieces.push(part);
-    }
-    const { envelopeSha256, plaintextSha256: computed } = opening.digests();
-
-    const source: RandomAccessBytes = spill
-      ? {
-          size: bytes,
-          read: async (offset, length) => {
-            const buffer = new Uint8Array(length);
-            const { bytesRead } = await spill!.handle.read(buffer, 0, length, offset);
-            return buffer.subarray(0, bytesRead);
-          },
-        }
-      : piecesSource(pieces, bytes);
-    const schedule = (await openBidBundle(source)).openingSchedule;
-
-    const plaintextKey = plaintextObjectKey(section.id, call.organisationId);
-    const body = () => (spill ? createReadStream(spill.file) : (async function* () { yield* pieces; })());
-    let plaintextSha256: string;
-    try {
-      plaintextSha256 = (await call.store.put(plaintextKey, body(), { contentType: 'application/zip', knownSha256: computed })).sha256;
-    } catch (error) {
-      // An earlier attempt stored it and stopped before recording: it must be these very bytes.
-      if (!(error instanceof ObjectExistsError)) throw error;
-      plaintextSha256 = computed;
-      const info = await call.store.head(plaintextKey);
-      if (info?.sha256 !== plaintextSha256) throw error;
-    }
-    return { schedule, plaintextSha256, plaintextBytes: bytes, envelopeSha256 };
+    return await openBidOffThread(call.store, { envelopeKey, plaintextKey: plaintextObjectKey(section.id, call.organisationId), contentKey, headerSha256 });
   } finally {
     contentKey.fill(0);
-    for (const p of pieces) p.fill(0);
-    if (spill) {
-      await spill.handle.close().catch(() => {});
-      await rm(spill.dir, { recursive: true, force: true });
-    }
   }
 }
 

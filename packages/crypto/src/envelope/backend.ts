@@ -41,6 +41,16 @@ export interface ChunkAead {
     ciphertext: Uint8Array,
     tag: Uint8Array,
   ): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  /**
+   * Optional: `open` for a ciphertext in pieces, giving the plaintext in pieces, so that a backend
+   * that decrypts incrementally neither joins the input nor allocates one large output.
+   */
+  openPieces?(
+    nonce: Uint8Array,
+    associatedData: Uint8Array,
+    ciphertext: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined | Promise<Uint8Array[] | undefined>;
 }
 
 export interface EnvelopeBackend {

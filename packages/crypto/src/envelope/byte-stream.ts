@@ -131,6 +131,14 @@ export class ByteReader {
     return out;
   }
 
+  /** Up to n bytes as views of the pieces read (no copy); fewer only if the input ended. */
+  async readPieces(n: number): Promise<Uint8Array[]> {
+    await this.fill(n);
+    const count = Math.min(n, this.queue.length);
+    this.offset += count;
+    return this.queue.takePieces(count);
+  }
+
   async atEnd(): Promise<boolean> {
     await this.fill(1);
     return this.queue.length === 0;

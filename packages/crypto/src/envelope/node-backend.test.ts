@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portableBackend } from './backend';
-import { SUITE_RSA_AES, SUITE_SM2_SM4, type EnvelopeSuiteId } from './format';
+import { PREAMBLE_LENGTH, RECORD_HEADER_LENGTH, SUITE_RSA_AES, SUITE_SM2_SM4, type EnvelopeSuiteId } from './format';
 import { createNodeBackend, nodeBackend } from './node/backend';
 import { writeEnvelopeFile } from './node/file-sink';
 import { offThreadGcm, offThreadSha256, openSessionCount, SharedSlots } from './node/hash-worker';
@@ -354,5 +354,39 @@ describe('the Node backend’s parts', () => {
     bad[0]! ^= 1;
     expect(await aead.open(nonce, new Uint8Array(32), ciphertext, bad)).toBeUndefined();
     expect(await aead.open(nonce, new Uint8Array(31), ciphertext, tag)).toBeUndefined();
+  });
+
+  it('the native AES-GCM opens a ciphertext in pieces into pieces, and refuses a wrong tag or piece without releasing anything', async () => {
+    const aead = await nodeBackend.aes256Gcm(new Uint8Array(32).fill(2));
+    const nonce = new Uint8Array(12).fill(3);
+    const plaintext = new Uint8Array(randomBytes(200_000));
+    const sealedPieces = await aead.seal(nonce, new Uint8Array(32), [plaintext]);
+    const tag = sealedPieces.at(-1)!;
+    const ciphertext = new Uint8Array(Buffer.concat(sealedPieces.slice(0, -1)));
+    const pieces = [ciphertext.subarray(0, 1), ciphertext.subarray(1, 70_000), ciphertext.subarray(70_000, 70_000), ciphertext.subarray(70_000)];
+    const opened = (await aead.openPieces!(nonce, new Uint8Array(32), pieces, tag))!;
+    // At most 64 KiB each: none of them a large fresh allocation.
+    expect(Math.max(...opened.map((p) => p.length))).toBeLessThanOrEqual(65536);
+    expect(Buffer.concat(opened).equals(plaintext)).toBe(true);
+    const bad = Uint8Array.from(tag);
+    bad[15]! ^= 0x80;
+    expect(await aead.openPieces!(nonce, new Uint8Array(32), pieces, bad)).toBeUndefined();
+    const altered = Uint8Array.from(ciphertext.subarray(1, 70_000));
+    altered[5]! ^= 1;
+    expect(await aead.openPieces!(nonce, new Uint8Array(32), [pieces[0]!, altered, pieces[3]!], tag)).toBeUndefined();
+  });
+
+  it('an envelope read in pieces that split its tags opens on the Node backend; a flipped tag bit is refused as tampered', async () => {
+    const { spki, privateKey } = keys[SUITE_RSA_AES]!;
+    const plaintext = new Uint8Array(randomBytes(5000));
+    const envelope = await sealedBytes(await sealEnvelope({ plaintext: [plaintext], recipients: [{ role: 'bidder', publicKey: spki }], chunkSize: 1024, backend: nodeBackend }));
+    // 7-byte pieces: every 16-byte tag straddles two or three pieces.
+    const opened = await openEnvelopeToBytes({ envelope: inPieces(envelope, [7]), key: { privateKey }, backend: nodeBackend });
+    expect(Buffer.from(opened.plaintext).equals(plaintext)).toBe(true);
+    // The first record's tag ends where its 1024 + 16 bytes of body end, after the header and the record header.
+    const headerLength = new DataView(envelope.buffer, envelope.byteOffset).getUint32(PREAMBLE_LENGTH - 4);
+    const tampered = Uint8Array.from(envelope);
+    tampered[headerLength + RECORD_HEADER_LENGTH + 1024 + 15]! ^= 1;
+    await expect(openEnvelopeToBytes({ envelope: inPieces(tampered, [7]), key: { privateKey }, backend: nodeBackend })).rejects.toMatchObject({ code: 'tampered' });
   });
 });

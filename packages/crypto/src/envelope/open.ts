@@ -155,8 +155,9 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
       if (kind !== RECORD_CHUNK && kind !== RECORD_FINAL) throw new EnvelopeError('tampered', `chunk ${counter} has an unknown record kind`);
       if (final ? length < TAG_LENGTH + 1 || length > fullLength : length !== fullLength)
         throw new EnvelopeError('tampered', `chunk ${counter} has an impossible length ${length}`);
-      const ciphertext = await reader.read(length);
-      if (ciphertext.length < length) throw new EnvelopeError('truncated', `the envelope ends inside chunk ${counter}`);
+      // The body as views of what was read (no copy) when the cipher takes pieces; else one array.
+      const body = cipher.openPieces ? await reader.readPieces(length) : [await reader.read(length)];
+      if (body.reduce((n, p) => n + p.length, 0) < length) throw new EnvelopeError('truncated', `the envelope ends inside chunk ${counter}`);
 
       let associatedData = headerDigest;
       let trailer: Uint8Array | undefined;
@@ -167,16 +168,22 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
         associatedData.set(headerDigest, 0);
         associatedData.set(trailer, headerDigest.length);
       }
-      const plaintext = await cipher.open(chunkNonce(header.noncePrefix, counter, final), associatedData, ciphertext);
-      if (!plaintext) throw new EnvelopeError('tampered', `chunk ${counter} failed authentication`);
+      const nonce = chunkNonce(header.noncePrefix, counter, final);
+      const opened = cipher.openPieces ? await cipher.openPieces(nonce, associatedData, body) : await cipher.open(nonce, associatedData, body[0]!).then((p) => p && [p]);
+      if (!opened) throw new EnvelopeError('tampered', `chunk ${counter} failed authentication`);
 
-      await commitment.addChunk([plaintext]);
-      let bid = plaintext;
-      if (saltLeft > 0) {
-        const n = Math.min(saltLeft, plaintext.length);
-        salt.set(plaintext.subarray(0, n), SALT_LENGTH - saltLeft);
-        saltLeft -= n;
-        bid = plaintext.subarray(n);
+      await commitment.addChunk(opened);
+      // The stream's first SALT_LENGTH bytes are the salt, not the bid.
+      const bid: Uint8Array[] = [];
+      for (const piece of opened) {
+        let rest = piece;
+        if (saltLeft > 0) {
+          const n = Math.min(saltLeft, rest.length);
+          salt.set(rest.subarray(0, n), SALT_LENGTH - saltLeft);
+          saltLeft -= n;
+          rest = rest.subarray(n);
+        }
+        if (rest.length > 0) bid.push(rest);
       }
 
       if (final) {
@@ -186,11 +193,11 @@ export async function* openEnvelope(options: OpenEnvelopeOptions): AsyncGenerato
         if (!equalBytes(await commitment.digest(), trailer ?? new Uint8Array()))
           throw new EnvelopeError('commitment-mismatch', 'the salted commitment recomputed from the plaintext differs from the one in the envelope');
       }
-      if (bid.length > 0) {
-        released += bid.length;
-        yield bid;
-        options.onProgress?.(released);
+      for (const piece of bid) {
+        released += piece.length;
+        yield piece;
       }
+      if (bid.length > 0) options.onProgress?.(released);
       if (final) return;
     }
   } finally {

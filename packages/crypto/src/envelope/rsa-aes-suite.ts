@@ -15,6 +15,26 @@ const subtle = () => globalThis.crypto.subtle;
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** RSA-OAEP label: keeps an envelope key wrap from being mistaken for any other OAEP ciphertext. */
+/** The body's last TAG_LENGTH bytes (the tag, copied: it may straddle two pieces) and the ciphertext before them, as views. */
+function splitTag(body: readonly Uint8Array[]): { ciphertext: Uint8Array[]; tag: Uint8Array } | undefined {
+  const total = body.reduce((n, p) => n + p.length, 0);
+  if (total < TAG_LENGTH) return undefined;
+  const cut = total - TAG_LENGTH;
+  const ciphertext: Uint8Array[] = [];
+  const tag = new Uint8Array(TAG_LENGTH);
+  let at = 0;
+  for (const piece of body) {
+    const end = at + piece.length;
+    if (at < cut) ciphertext.push(piece.subarray(0, Math.min(piece.length, cut - at)));
+    if (end > cut) {
+      const from = Math.max(0, cut - at);
+      tag.set(piece.subarray(from), at + from - cut);
+    }
+    at = end;
+  }
+  return { ciphertext: ciphertext.filter((p) => p.length > 0), tag };
+}
+
 export const OAEP_LABEL = ascii('ggzy-envelope/v1/rsa-oaep-sha256');
 export const KEY_COMMITMENT_LABEL = ascii('ggzy-envelope/v1/key-commitment');
 const MIN_MODULUS_BITS = 2048;
@@ -102,10 +122,19 @@ export const rsaAesSuite: Suite = {
   unwrap: (privateKey, wrapped) => (isRsaKey(privateKey) ? unwrapContentKey(privateKey, wrapped) : Promise.resolve(undefined)),
   async chunkCipher(backend, contentKey) {
     const aead = await backend.aes256Gcm(contentKey);
+    const openPieces = aead.openPieces?.bind(aead);
     return {
       seal: async (nonce, ad, plaintext) => aead.seal(nonce, ad, plaintext),
       open: async (nonce, ad, body) =>
         body.length < TAG_LENGTH ? undefined : aead.open(nonce, ad, body.subarray(0, body.length - TAG_LENGTH), body.subarray(body.length - TAG_LENGTH)),
+      ...(openPieces
+        ? {
+            openPieces: async (nonce: Uint8Array, ad: Uint8Array, body: readonly Uint8Array[]) => {
+              const split = splitTag(body);
+              return split ? openPieces(nonce, ad, split.ciphertext, split.tag) : undefined;
+            },
+          }
+        : {}),
     };
   },
   commitment(backend: EnvelopeBackend) {

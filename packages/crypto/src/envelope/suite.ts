@@ -22,6 +22,8 @@ export interface ChunkCipher {
   seal(nonce: Uint8Array, associatedData: Uint8Array, plaintext: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /** The plaintext, or undefined if authentication fails; `body` is ciphertext ‖ tag. */
   open(nonce: Uint8Array, associatedData: Uint8Array, body: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Optional: `open` with the body in pieces and the plaintext in pieces (the same checks). */
+  openPieces?(nonce: Uint8Array, associatedData: Uint8Array, body: readonly Uint8Array[]): Promise<Uint8Array[] | undefined>;
 }
 
 /** The salted plaintext commitment C, fed chunk by chunk (salt first, as the stream S). */

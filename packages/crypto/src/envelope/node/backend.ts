@@ -70,6 +70,26 @@ function nodeGcm(key: Uint8Array): ChunkAead {
         return undefined;
       }
     },
+    openPieces(nonce, ad, ciphertext, tag) {
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH });
+      decipher.setAAD(ad);
+      decipher.setAuthTag(tag);
+      // Every output is a CIPHER_PIECE-sized buffer of its own (reused memory, see above); none is
+      // released unless final() verifies the tag.
+      const out: Uint8Array[] = [];
+      for (const piece of inCipherPieces(ciphertext)) {
+        const plain = decipher.update(piece);
+        if (plain.length > 0) out.push(view(plain));
+      }
+      try {
+        const rest = decipher.final();
+        if (rest.length > 0) out.push(view(rest));
+        return out;
+      } catch {
+        for (const p of out) p.fill(0);
+        return undefined;
+      }
+    },
   };
 }
 
