@@ -5,7 +5,8 @@ import { fromDecimal, hasAtMostDecimals, roundHalfUp } from './scoring-exact';
 import { evaluatePrices, type PricedBid } from './scoring-price';
 
 // Every expected figure below is worked out by hand in the comment beside it.
-const comprehensive = (drop: boolean): ScoringMethod => ({
+type Comprehensive = Extract<ScoringMethod, { kind: 'comprehensive' }>;
+const comprehensive = (drop: boolean): Comprehensive => ({
   kind: 'comprehensive',
   criteria: [
     { key: 'technical', name: '技术方案', category: 'technical', maxPoints: 40 },
@@ -143,8 +144,8 @@ describe('comprehensive method: benchmark price (综合评估法)', () => {
     if (ev.kind !== 'comprehensive') throw new Error(ev.kind);
     // B = 4,000,001 / 3 = 1,333,333.67 → 1,333,334.
     expect(ev.benchmarkFen).toBe(1_333_334);
-    // hi: +125 % → 40 − 125 < 0 → 0. lo: −99.99999 % × 0.5 = 49.99999… → 40 − 50 < 0 → 0.
-    // mid: −333,334 / 1,333,334 = −25.00003 % × 0.5 = 12.500016 → 27.499984 → 27.50
+    // hi: +125 % → 40 − 125 < 0 → 0. lo: −99.999925 % × 0.5 = 49.99996 → 40 − 49.99996 < 0 → 0.
+    // mid: −333,334 / 1,333,334 = −25.0000188 % × 0.5 = 12.5000094 → 27.4999906 → 27.50
     expect(points(ev)).toEqual({ lo: 0, mid: 27.5, hi: 0 });
     const noDeduction: ScoringMethod = { ...comprehensive(false), price: { formula: 'benchmark', dropHighestAndLowest: false, deductionPerPercentAbove: 0, deductionPerPercentBelow: 0 } };
     expect(points(evaluatePrices(noDeduction, far))).toEqual({ lo: 40, mid: 40, hi: 40 });
