@@ -123,7 +123,7 @@ describe('score sheet validation', () => {
     twice.qualification.push(pass('bid-1'));
     expect(refused(twice).zh).toBe('投标 bid-1 的资格审查填写了两次');
     const dupItem = sheet();
-    dupItem.qualification[0]!.items.push({ key: 'bond', passed: false, reason: 'x' });
+    dupItem.qualification[0]!.items.push({ key: 'bond', passed: true });
     expect(refused(dupItem).zh).toBe('投标 bid-1 的审查项「投标保证金」填写了两次');
     const longReason = sheet();
     longReason.qualification[2]!.items[1]!.reason = '理'.repeat(501);
