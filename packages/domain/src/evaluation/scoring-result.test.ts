@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors';
 import { SCORING_TEMPLATES, scoringMethodSchema, type ScoringMethod } from '../tender/scoring';
-import { committeeQualification, compareBids, computeCommitteeResult, findOutliers, type BidResult, type OpenedBid } from './scoring-result';
+import { committeeQualification, compareBids, computeCommitteeResult, findOutliers, type BidResult, type OpeningRecordBid } from './scoring-result';
 import type { QualificationItem } from './scoring-sheet';
 
 /*
@@ -13,7 +13,7 @@ const items: QualificationItem[] = [
   { key: 'bond', name: '投标保证金' },
 ];
 const at = (hhmm: string) => new Date(`2026-12-07T${hhmm}:00+08:00`);
-const bids: OpenedBid[] = [
+const bids: OpeningRecordBid[] = [
   { bidId: 'b1', creditCode: '91110000000000001A', priceFen: 1_000_000, receivedAt: at('09:00') },
   { bidId: 'b2', creditCode: '91110000000000002B', priceFen: 950_000, receivedAt: at('09:10') },
   { bidId: 'b3', creditCode: '91110000000000003C', priceFen: 900_000, receivedAt: at('09:20') },
@@ -215,7 +215,7 @@ describe('tie rule', () => {
   it('breaks an exact tie of totals end to end by the lower price', () => {
     // b1 and b2 get the same non-price points; with 87号令 prices 1,000,000 and 1,000,000 both score 30.
     const lowPrice = SCORING_TEMPLATES.procurementLowPrice; // technical 50, commercial 20, price 30
-    const tied: OpenedBid[] = [
+    const tied: OpeningRecordBid[] = [
       { bidId: 'late', creditCode: '91A', priceFen: 1_000_000, receivedAt: at('10:00') },
       { bidId: 'early', creditCode: '91B', priceFen: 1_000_000, receivedAt: at('09:00') },
       { bidId: 'third', creditCode: '91C', priceFen: 2_000_000, receivedAt: at('08:00') },

@@ -13,7 +13,7 @@ import { compareBytes, evaluatePrices, type PriceEvaluation, type PriceScore } f
 import { parseQualificationSheet, parseScoreSheet, type QualificationItem, type QualificationSheet, type ScoreSheet } from './scoring-sheet';
 
 /** A bid as the opening record has it. */
-export interface OpenedBid {
+export interface OpeningRecordBid {
   bidId: string;
   /** The bidder's 统一社会信用代码 (the last step of the tie rule). */
   creditCode: string;
@@ -149,7 +149,7 @@ export interface BidResult {
   rank: number;
 }
 
-export interface Candidate {
+export interface RankedCandidate {
   rank: number;
   bidId: string;
   creditCode: string;
@@ -164,7 +164,7 @@ export interface CommitteeResult {
   /** Qualified bids in rank order. */
   ranking: BidResult[];
   /** The ranked winning candidates (中标候选人), at most 3. */
-  candidates: Candidate[];
+  candidates: RankedCandidate[];
   outliers: Outlier[];
   /** No outlier is waiting for its expert to confirm or revise it. */
   final: boolean;
@@ -172,7 +172,7 @@ export interface CommitteeResult {
 
 export interface CommitteeResultInput {
   method: ScoringMethod;
-  bids: readonly OpenedBid[];
+  bids: readonly OpeningRecordBid[];
   qualificationItems: readonly QualificationItem[];
   /** Every member's sheet (validated here against the committee's qualification). */
   sheets: readonly unknown[];
@@ -244,7 +244,7 @@ function checkThreshold(threshold: number): void {
   }
 }
 
-function checkBids(bids: readonly OpenedBid[]): void {
+function checkBids(bids: readonly OpeningRecordBid[]): void {
   for (const b of bids) {
     if (!(b.receivedAt instanceof Date) || Number.isNaN(b.receivedAt.getTime())) {
       throw invalid(`投标 ${b.bidId} 的递交时间无效`, `the receipt time of bid ${b.bidId} is not a valid date`, 'invalid-receipt-time', { bidId: b.bidId });
