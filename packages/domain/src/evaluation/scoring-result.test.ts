@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors';
 import { SCORING_TEMPLATES, scoringMethodSchema, type ScoringMethod } from '../tender/scoring';
@@ -140,7 +141,25 @@ describe('the worked example (docs/evaluation-scoring.md §8)', () => {
   });
 });
 
+describe('the document', () => {
+  it('prints the ranking the code computes', () => {
+    const doc = readFileSync(new URL('../../../../docs/evaluation-scoring.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('**Totals and ranking.**'));
+    const rows = [...section.matchAll(/^\| (\d) \| (b\d) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| \*\*([\d.]+)\*\* \|$/gm)].map((m) => m.slice(1).map((x) => (x.startsWith('b') ? x : Number(x))));
+    const result = computeCommitteeResult({ method, bids, qualificationItems: items, sheets: sheets() });
+    expect(rows).toEqual(result.ranking.map((r) => [r.rank, r.bidId, criterion(r, 'technical').average, criterion(r, 'commercial').average, r.priceScore!.points, r.total]));
+    expect(rows).toHaveLength(4);
+    expect(section).toContain(`Candidates: ${result.candidates.map((c) => c.bidId).join(', ')}.`);
+  });
+});
+
 describe('averages', () => {
+  it('the method flag is optional and boolean', () => {
+    expect(scoringMethodSchema.parse(method).dropHighestAndLowestExpertScores).toBe(true);
+    expect(scoringMethodSchema.safeParse({ ...SCORING_TEMPLATES.procurementLowPrice, dropHighestAndLowestExpertScores: 'yes' }).success).toBe(false);
+    expect(scoringMethodSchema.parse({ ...SCORING_TEMPLATES.lowestEvaluatedPrice, dropHighestAndLowestExpertScores: false }).dropHighestAndLowestExpertScores).toBe(false);
+  });
+
   it('without the method flag, every score counts (flag absent = false, as before)', () => {
     const plain = scoringMethodSchema.parse(SCORING_TEMPLATES.comprehensive);
     expect(plain.dropHighestAndLowestExpertScores).toBeUndefined();
