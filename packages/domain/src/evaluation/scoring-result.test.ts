@@ -199,6 +199,9 @@ describe('outlier rule', () => {
     // 7.33 → 3.00333… > 3 (0.3 × 10): flagged; 7.34 → 2.99333…: not
     expect(findOutliers(s(7.33, 10, 10, 11), 10).map((o) => [o.expertId, o.meanOfOthers, o.deviation])).toEqual([['e1', 10.33, 3]]);
     expect(findOutliers(s(7.34, 10, 10, 11), 10)).toEqual([]);
+    // more than 2 decimals (not from a sheet) are still exact: 6.999 against 10: 3.001 > 3
+    expect(findOutliers(s(6.999, 10), 10).map((o) => o.expertId)).toEqual(['e1', 'e2']);
+    expect(findOutliers(s(7.001, 10), 10)).toEqual([]);
   });
 
   it('refuses a threshold outside (0, 1]', () => {
@@ -298,6 +301,7 @@ describe('refusals', () => {
   it('refuses bad receipt times and missing credit codes', () => {
     const bad = bids.map((b, i) => (i === 0 ? { ...b, receivedAt: new Date('nope') } : b));
     expect(refusal(() => computeCommitteeResult({ method, bids: bad, qualificationItems: items, sheets: sheets() })).details.reason).toBe('invalid-receipt-time');
+    expect(refusal(() => computeCommitteeResult({ method, bids: [...bids, bids[0]!], qualificationItems: items, sheets: sheets() })).zh).toBe('投标 b1 重复');
     const noCode = bids.map((b, i) => (i === 0 ? { ...b, creditCode: '' } : b));
     expect(refusal(() => computeCommitteeResult({ method, bids: noCode, qualificationItems: items, sheets: sheets() })).details.reason).toBe('invalid-credit-code');
   });

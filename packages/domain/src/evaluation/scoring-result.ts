@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
 import type { ScoringMethod } from '../tender/scoring';
-import { abs, cmp, fromDecimal, int, mul, roundHalfUp, sub, toCenti, type Fraction } from './scoring-exact';
+import { abs, add, cmp, fromDecimal, int, mul, roundHalfUp, sub, toCenti, type Fraction } from './scoring-exact';
 import { compareBytes, evaluatePrices, type PriceEvaluation, type PriceScore } from './scoring-price';
 import { parseQualificationSheet, parseScoreSheet, type QualificationItem, type QualificationSheet, type ScoreSheet } from './scoring-sheet';
 
@@ -220,13 +220,13 @@ export function findOutliers(
   const n = scores.length;
   if (n < 2) return [];
   const limit = mul(fromDecimal(threshold), fromDecimal(maxPoints));
-  const centis = scores.map((s) => pointsToCenti(s.points));
-  const sum = centis.reduce((a, b) => a + b, 0n);
+  const values = scores.map((s) => fromDecimal(s.points));
+  const sum = values.reduce((a, b) => add(a, b), int(0));
   const found = [];
   for (let i = 0; i < n; i++) {
-    // In points: mean of others = (sum − s) / (n − 1) / 100.
-    const mean: Fraction = { n: sum - centis[i]!, d: BigInt(n - 1) * 100n };
-    const deviation = abs(sub({ n: centis[i]!, d: 100n }, mean));
+    const others = sub(sum, values[i]!);
+    const mean: Fraction = { n: others.n, d: others.d * BigInt(n - 1) };
+    const deviation = abs(sub(values[i]!, mean));
     if (cmp(deviation, limit) > 0) {
       found.push({ expertId: scores[i]!.expertId, points: scores[i]!.points, meanOfOthers: centiNumber(mean), deviation: centiNumber(deviation), limit: centiNumber(limit) });
     }
@@ -245,7 +245,10 @@ function checkThreshold(threshold: number): void {
 }
 
 function checkBids(bids: readonly OpeningRecordBid[]): void {
+  const seen = new Set<string>();
   for (const b of bids) {
+    if (seen.has(b.bidId)) throw invalid(`投标 ${b.bidId} 重复`, `bid ${b.bidId} appears twice`, 'duplicate-bid', { bidId: b.bidId });
+    seen.add(b.bidId);
     if (!(b.receivedAt instanceof Date) || Number.isNaN(b.receivedAt.getTime())) {
       throw invalid(`投标 ${b.bidId} 的递交时间无效`, `the receipt time of bid ${b.bidId} is not a valid date`, 'invalid-receipt-time', { bidId: b.bidId });
     }
