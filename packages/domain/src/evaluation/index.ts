@@ -20,3 +20,7 @@ export * from './draw';
 export * from './draw-record';
 export * from './committee';
 export * from './draw-timing';
+export { fromDecimal, hasAtMostDecimals, roundHalfUp, type Fraction } from './scoring-exact';
+export * from './scoring-price';
+export * from './scoring-sheet';
+export * from './scoring-result';

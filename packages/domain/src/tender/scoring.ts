@@ -12,10 +12,18 @@ const criterion = z.object({
   maxPoints: z.number().positive({ error: '分值应大于 0 / points must be positive' }).max(100),
 });
 
+/**
+ * Whether each criterion's committee average drops the highest and the lowest expert score (去掉一个
+ * 最高分和一个最低分). Optional, absent = false, so methods stored before it existed keep their meaning
+ * (docs/evaluation-scoring.md §4).
+ */
+const dropHighestAndLowestExpertScores = z.boolean().optional();
+
 /** 综合评估法: benchmark = mean of valid bids (optionally without the highest and lowest). */
 const comprehensive = z.object({
   kind: z.literal('comprehensive'),
   criteria: z.array(criterion).min(1),
+  dropHighestAndLowestExpertScores,
   price: z.object({
     formula: z.literal('benchmark'),
     dropHighestAndLowest: z.boolean(),
@@ -30,12 +38,14 @@ const comprehensive = z.object({
 const lowestEvaluatedPrice = z.object({
   kind: z.literal('lowestEvaluatedPrice'),
   criteria: z.array(criterion.extend({ category: z.enum(['technical', 'commercial']) })),
+  dropHighestAndLowestExpertScores,
 });
 
 /** 87号令 art. 55: price score = (lowest valid price / bid price) × price weight × 100. */
 const procurementLowPrice = z.object({
   kind: z.literal('procurementLowPrice'),
   criteria: z.array(criterion).min(1),
+  dropHighestAndLowestExpertScores,
   /** The price's share of the total, e.g. 0.3 for goods (87号令: goods 30–60 %, services 10–30 %). */
   priceWeight: z.number().gt(0).lt(1),
 });
