@@ -20,7 +20,6 @@
 import { appendTrace } from '@ggzy/audit';
 import {
   and,
-  bidSubmission,
   committeeMember,
   committeeRequest,
   drawRound,
@@ -237,14 +236,18 @@ async function poolSnapshot(db: Database, evaluationDate: string): Promise<PoolE
     }));
 }
 
-/** Every company that submitted a bid for the section (withdrawn ones too: they took part). */
+/**
+ * The section's bidders: every company in its opening record (docs/opening-hall.md, revoked and
+ * withdrawn bids included) and every company that submitted a bid (a withdrawn one took part too).
+ */
 async function biddersOf(db: Database, sectionId: string): Promise<OrganisationRef[]> {
-  const rows = await db
-    .selectDistinct({ id: organisation.id, creditCode: organisation.creditCode })
-    .from(bidSubmission)
-    .innerJoin(organisation, eq(organisation.id, bidSubmission.organisationId))
-    .where(eq(bidSubmission.sectionId, sectionId));
-  return rows.map(orgRef);
+  const rows = await executeRows<{ id: string; credit_code: string | null }>(
+    db,
+    sql`select o.id, o.credit_code from organisation o
+         where o.id in (select organisation_id from opening_record_row where section_id = ${sectionId}
+                        union select organisation_id from bid_submission where section_id = ${sectionId})`,
+  );
+  return rows.map((r) => orgRef({ id: r.id, creditCode: r.credit_code }));
 }
 
 /**
