@@ -272,4 +272,37 @@ describe('the committee draw', { timeout: 120_000 }, () => {
     expect(short.zh).toContain('专业 B02 需抽取 15 名专家');
     expect(await db.select().from(drawRound).where(eq(drawRound.sectionId, third.id))).toEqual([]);
   });
+  it('takes a government procurement draw no earlier than 2 working days before the evaluation', async () => {
+    const db = platform.services.db;
+    const procurement = await evaluatingSection(db, { bidders: ['bidder1'], type: 'procurement', estimatedPriceFen: 500_000_000 });
+    const far = new Date(Date.now() + 20 * 86_400_000);
+    await centre.caller.evaluation.requestCommittee({ sectionId: procurement.id, needs: [{ specialty: 'B02', count: 5 }], regionScope: 'cross', tendererRepresentatives: 0, evaluationStartsAt: far });
+    const early = await refusal(centre.caller.evaluation.draw({ sectionId: procurement.id }));
+    expect(early).toMatchObject({ code: 'RULE_VIOLATION', details: { reason: 'draw-too-early' } });
+    expect(early.zh).toContain('财库〔2016〕198号第十三条');
+    expect(await db.select().from(drawRound).where(eq(drawRound.sectionId, procurement.id))).toEqual([]);
+    // Off-site evaluation (异地评审) is not held to it.
+    await centre.caller.evaluation.requestCommittee({ sectionId: procurement.id, needs: [{ specialty: 'B02', count: 5 }], regionScope: 'cross', tendererRepresentatives: 0, evaluationStartsAt: far, offSite: true });
+    expect(await centre.caller.evaluation.draw({ sectionId: procurement.id })).toMatchObject({ round: 0, seated: 5 });
+  });
+
+  it("applies the deployment's rule: not the same tenderer's committee within N months", async () => {
+    const db = platform.services.db;
+    const seatedBefore = (await db.select().from(committeeMember).where(eq(committeeMember.sectionId, sectionId))).filter((m) => m.state === 'drawn' || m.state === 'confirmed').map((m) => m.expertId);
+    platform.services.settings.drawRules = { sameTendererMonths: 6 };
+    try {
+      const next = await evaluatingSection(db, { bidders: ['bidder3'] });
+      await centre.caller.evaluation.requestCommittee({ sectionId: next.id, needs: [{ specialty: 'A01', count: 5 }], regionScope: 'own', tendererRepresentatives: 0, evaluationStartsAt: soon() });
+      await centre.caller.evaluation.draw({ sectionId: next.id });
+      const [round] = await db.select().from(drawRound).where(eq(drawRound.sectionId, next.id));
+      const inputs = canonicalDrawInputs(round!.inputs);
+      expect(inputs.rules.map((r) => r.code)).toEqual(['same-tenderer-6-months']);
+      const { ineligible } = eligibilityOf(inputs);
+      for (const id of seatedBefore) expect(ineligible.find((e) => e.expertId === id)?.reasons).toContainEqual({ code: 'deployment-rule', rule: 'same-tenderer-6-months' });
+      const drawnIds = (await db.select().from(committeeMember).where(eq(committeeMember.sectionId, next.id))).map((m) => m.expertId);
+      for (const id of seatedBefore) expect(drawnIds).not.toContain(id);
+    } finally {
+      delete platform.services.settings.drawRules;
+    }
+  });
 });
