@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPlatform, signedIn, type TestClient, type TestPlatform } from '../testing';
+import { drawCommittee } from './draw';
 import { evaluatingSection, expertAccounts, organisationCreditCode, poolCsv, poolRows, saveTestSpecialties } from './test-support';
 
 const causeOf = (error: unknown) => (error as { cause?: { code?: string; zh?: string; en?: string; details?: Record<string, unknown> } }).cause;
@@ -218,6 +219,10 @@ describe('the committee draw', { timeout: 120_000 }, () => {
     expect(changed.matches).toBe(false);
     expect(changed.mismatches.map((m) => m.kind)).toContain('commitment');
     expect(changed.mismatches.map((m) => m.kind)).toContain('committee');
+    const stored = record.rounds[0]!;
+    const redrawn = drawExperts({ inputs: stored.inputs, secret: otherSecret.secret, publicValue: stored.publicValue });
+    expect(redrawn.expertIds).not.toEqual(stored.committee.flatMap((g) => g.expertIds));
+    expect(drawExperts({ inputs: stored.inputs, secret: record.secret, publicValue: stored.publicValue }).expertIds).toEqual(stored.committee.flatMap((g) => g.expertIds));
     // Another pool (one more expert): the digests and the committee differ.
     const otherPool = JSON.parse(JSON.stringify(record)) as DrawRecord & { rounds: Array<{ inputs: { pool: Array<{ id: string; available: boolean }> } }> };
     otherPool.rounds[0]!.inputs.pool.push({ ...otherPool.rounds[0]!.inputs.pool[0]!, id: 'zz-new-expert' } as never);
@@ -304,5 +309,24 @@ describe('the committee draw', { timeout: 120_000 }, () => {
     } finally {
       delete platform.services.settings.drawRules;
     }
+  });
+  it('completes a committed round that found no checkpoint yet, never replacing it', async () => {
+    const db = platform.services.db;
+    const next = await evaluatingSection(db, { bidders: ['bidder1'] });
+    await centre.caller.evaluation.requestCommittee({ sectionId: next.id, needs: [{ specialty: 'B02', count: 5 }], regionScope: 'own', tendererRepresentatives: 0, evaluationStartsAt: soon() });
+    const account = (await centre.caller.auth.me())!;
+    const stalled = { db, settings: platform.services.settings, sequenceNow: async () => {} };
+    const call = { db, request: { requestId: 'stalled', ip: null, userAgent: null, cookies: {}, csrfHeader: null }, account: account as never, sectionId: next.id, waitMs: 100 };
+    const error = await drawCommittee(stalled, call).then(() => null, (e: { code?: string; details?: Record<string, unknown> }) => e);
+    expect(error).toMatchObject({ code: 'CONFLICT', details: { reason: 'checkpoint-pending', round: 0 } });
+    const [committed] = await db.select().from(drawRound).where(eq(drawRound.sectionId, next.id));
+    expect(committed).toMatchObject({ round: 0, state: 'committed', checkpointSize: null });
+    // The next call draws that same round: same commitment entry, same frozen inputs.
+    expect(await centre.caller.evaluation.draw({ sectionId: next.id })).toMatchObject({ round: 0, seated: 5 });
+    const rounds = await db.select().from(drawRound).where(eq(drawRound.sectionId, next.id));
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]).toMatchObject({ state: 'drawn', commitEntryId: committed!.commitEntryId, inputsDigest: committed!.inputsDigest });
+    const commits = await db.select().from(traceEntry).where(and(eq(traceEntry.action, 'committee.draw.commit'), eq(traceEntry.targetId, next.id)));
+    expect(commits).toHaveLength(1);
   });
 });
