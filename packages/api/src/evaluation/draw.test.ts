@@ -81,6 +81,8 @@ describe('the committee draw', { timeout: 120_000 }, () => {
     const large = await ask([{ specialty: 'A01', count: 3 }, { specialty: 'B02', count: 2 }], 0, procurement.id);
     expect(large).toMatchObject({ code: 'RULE_VIOLATION', details: { reason: 'committee-large-budget' } });
     expect(large.zh).toContain('采购预算金额在1000万元以上的项目，评标委员会成员应为7人以上单数');
+    const past = await refusal(centre.caller.evaluation.requestCommittee({ sectionId, needs: [{ specialty: 'A01', count: 5 }], regionScope: 'own', tendererRepresentatives: 0, evaluationStartsAt: new Date(Date.now() - 60_000) }));
+    expect(past).toMatchObject({ code: 'RULE_VIOLATION', details: { reason: 'evaluation-in-past' } });
     expect(await ask([{ specialty: 'Z9', count: 5 }], 0)).toMatchObject({ code: 'INVALID_INPUT', details: { reason: 'unknown-specialty' } });
     // Nothing was stored: drawing now is refused for want of a request.
     expect(await refusal(centre.caller.evaluation.draw({ sectionId }))).toMatchObject({ code: 'CONFLICT', details: { reason: 'no-request' } });

@@ -142,6 +142,9 @@ export async function requestCommittee(call: Call & { input: CommitteeRequestInp
     requireEvaluating(s, { zh: '申请抽取专家', en: 'request a committee' });
     const [draw] = await tx.select({ sectionId: expertDraw.sectionId }).from(expertDraw).where(eq(expertDraw.sectionId, s.id));
     if (draw) throw refusal('CONFLICT', 'draw-started', '本标段已开始抽取专家，抽取条件不能再更改', 'The draw of this section has started; its request can no longer change');
+    if (input.evaluationStartsAt.getTime() <= Date.now()) {
+      throw refusal('RULE_VIOLATION', 'evaluation-in-past', '评标开始时间应晚于现在', 'The evaluation starts in the future');
+    }
     const codes = input.needs.map((n) => n.specialty);
     if (new Set(codes).size !== codes.length) throw refusal('INVALID_INPUT', 'specialty-twice', '同一专业只能列一次', 'Each specialty is listed once');
     const experts = input.needs.reduce((sum, n) => sum + n.count, 0);

@@ -139,26 +139,32 @@ async function accountIdsOf(db: Database, usernames: string[]): Promise<Map<stri
 /** Inserts checked experts with their specialties (one statement each); returns their ids in order. */
 export async function insertExperts(db: Database, rows: readonly ExpertFields[], createdBy: string): Promise<string[]> {
   const accounts = await accountIdsOf(db, rows.flatMap((r) => (r.username ? [r.username] : [])));
-  const inserted = await db
-    .insert(expert)
-    .values(
-      rows.map((r) => ({
-        accountId: r.username ? accounts.get(r.username)! : null,
-        name: r.name,
-        idNumberSha256: idNumberDigest(r.idNumber),
-        idNumberMasked: maskIdNumber(r.idNumber),
-        title: r.title,
-        regionCode: r.regionCode,
-        employerName: r.employerName,
-        employerCreditCode: r.employerCreditCode,
-        conflicts: [...new Set(r.conflicts)].sort(),
-        createdBy,
-      })),
-    )
-    .returning({ id: expert.id });
-  const ids = inserted.map((r) => r.id);
+  const idOf = new Map<string, string>();
+  // Chunks keep each statement well under PostgreSQL's 65,535 bind parameters.
+  for (let i = 0; i < rows.length; i += 1000) {
+    const inserted = await db
+      .insert(expert)
+      .values(
+        rows.slice(i, i + 1000).map((r) => ({
+          accountId: r.username ? accounts.get(r.username)! : null,
+          name: r.name,
+          idNumberSha256: idNumberDigest(r.idNumber),
+          idNumberMasked: maskIdNumber(r.idNumber),
+          title: r.title,
+          regionCode: r.regionCode,
+          employerName: r.employerName,
+          employerCreditCode: r.employerCreditCode,
+          conflicts: [...new Set(r.conflicts)].sort(),
+          createdBy,
+        })),
+      )
+      .returning({ id: expert.id, digest: expert.idNumberSha256 });
+    // Matched by the unique key, so nothing rests on the order RETURNING reports rows in.
+    for (const r of inserted) idOf.set(r.digest, r.id);
+  }
+  const ids = rows.map((r) => idOf.get(idNumberDigest(r.idNumber))!);
   const links = rows.flatMap((r, i) => r.specialties.map((code) => ({ expertId: ids[i]!, specialtyCode: code })));
-  if (links.length) await db.insert(expertSpecialty).values(links);
+  for (let i = 0; i < links.length; i += 10_000) await db.insert(expertSpecialty).values(links.slice(i, i + 10_000));
   return ids;
 }
 
