@@ -68,6 +68,8 @@ export interface Services {
     maxEnvelopeBytes?: number;
     /** Anonymous refusals per address before 429 (burst) and their refill per minute (refusals.ts). */
     anonymousRefusalLimit?: { burst: number; perMinute: number };
+    /** Recusal rules the deployment adds to the expert draw (evaluation/draw.ts), e.g. not the same tenderer within N months. */
+    drawRules?: { sameTendererMonths?: number };
   };
 }
 

@@ -3,6 +3,7 @@ import { biddingRouter } from './routers/bidding';
 import { calendarRouter } from './routers/calendar';
 import { certificateRouter } from './routers/certificate';
 import { directoryRouter } from './routers/directory';
+import { evaluationRouter } from './routers/evaluation';
 import { hallRouter } from './routers/hall';
 import { logRouter } from './routers/log';
 import { portalRouter } from './routers/portal';
@@ -19,6 +20,7 @@ export const appRouter = router({
   calendar: calendarRouter,
   certificate: certificateRouter,
   hall: hallRouter,
+  evaluation: evaluationRouter,
 });
 
 export type AppRouter = typeof appRouter;

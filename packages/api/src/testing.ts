@@ -17,6 +17,8 @@ export { announcedSection, createBidders, sealBid, setDeadline, signedSubmit, si
 // The decryption benchmark stores sealed envelopes and submits them as the API does.
 export { bidObjectKey } from './bidding/uploads';
 export { SIGN_IN_CONTEXT } from './opening/sign-in';
+// The expert pool and draw (issue 13): a section in `evaluating`, a specialty tree, a pool as CSV.
+export { evaluatingSection, expertAccounts, poolCsv, poolRows, residentId, saveTestSpecialties } from './evaluation/test-support';
 import { createContext } from './http';
 import { createCallerFactory } from './trpc';
 import { appRouter } from './router';

@@ -7,3 +7,4 @@ export * from './certificate';
 export * from './bid';
 export * from './live';
 export * from './opening';
+export * from './expert';

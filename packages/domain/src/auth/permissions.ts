@@ -37,6 +37,14 @@ export const PERMISSIONS = [
   // A custodian of the section's opening key (section.custodianIds, checked per call) fetches its own
   // sealed share and submits the opened share to recover a bid whose bidder cannot open it.
   'recover:hall:own',
+  // The expert pool (评标专家库): centre staff maintain the experts of their region (import included).
+  'manage:experts:region',
+  // An expert keeps their own profile (availability, declared conflicts) and answers their own draws.
+  'update:expert:own',
+  // The expert draw (专家抽取): centre staff of the section's own centre request and draw the committee.
+  'draw:committee:region',
+  // Who sits on a committee is secret until the result (招标投标法 art. 37): the centre and the supervisor only, every read traced.
+  'read:committee:region',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,13 +67,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Who submitted (never what, nor when) for their own sections: read:bids:own.
   tenderer: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own', 'read:bids:own'],
   agency: [...EVERY_ACCOUNT, 'create:section:own', 'update:section:own', 'read:section:own', 'read:bids:own'],
-  expert: [...EVERY_ACCOUNT],
+  expert: [...EVERY_ACCOUNT, 'update:expert:own'],
   guarantor: [...EVERY_ACCOUNT],
   // Centre staff administer the accounts of their own centre's region.
-  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region', 'host:hall:region', 'recover:hall:own'],
+  centre: [...EVERY_ACCOUNT, 'read:organisation:region', 'update:account:region', 'read:section:region', 'update:calendar:any', 'read:bids:region', 'host:hall:region', 'recover:hall:own', 'manage:experts:region', 'draw:committee:region', 'read:committee:region'],
   // The regulator sees everything read-only, including the full trace log (DESIGN.md §1).
   // Who obtained the documents is kept from the tenderer (实施条例 art. 22); the regulator sees it.
-  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region', 'recover:hall:own'],
+  supervisor: [...EVERY_ACCOUNT, 'read:organisation:region', 'read:trace:any', 'read:section:region', 'read:downloads:region', 'read:bids:region', 'recover:hall:own', 'read:committee:region'],
 };
 
 export function roleHasPermission(role: Role, permission: Permission): boolean {
