@@ -6,8 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 
 import { InvalidKeyError, ObjectExistsError, ObjectNotFoundError } from './errors';
 import { assertValidKey, assertValidPrefix } from './key';
-import { spoolToFile } from './spool';
-import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoredObject } from './types';
+import { assertKnownSha256, spoolToFile } from './spool';
+import { digestsOfFile, StageFile } from './staging';
+import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StagedObject, StoredObject } from './types';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 /** Temp files older than this are leftovers of a crashed process and are removed by ensureReady. */
@@ -86,28 +87,25 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
     return handle;
   }
 
-  async function put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
-    assertValidKey(key);
-    const target = objectPath(key);
-    // Cheap early refusal; the link() below is the real guard against races.
-    const existing = await lstat(target).catch((error: unknown) => {
+  async function refuseExisting(key: string): Promise<void> {
+    // Cheap early refusal; the link() in publishFile is the real guard against races.
+    const existing = await lstat(objectPath(key)).catch((error: unknown) => {
       if (isMissing(error)) return null;
       throw error;
     });
     if (existing) throw existing.isFile() ? new ObjectExistsError(key) : keyConflict(key);
+  }
 
-    await mkdir(tmpDir, { recursive: true });
-    const id = randomUUID();
-    const tempObject = join(tmpDir, id);
-    const tempSidecar = join(tmpDir, `${id}.meta.json`);
+  /** Makes the complete, fsynced, read-only file `tempObject` (under .tmp) the object `key`; removes the temp names either way. */
+  async function publishFile(tempObject: string, key: string, facts: { size: number; sha256: string }, options: PutOptions): Promise<StoredObject> {
+    const target = objectPath(key);
+    const tempSidecar = `${tempObject}.meta.json`;
     try {
-      const { size, sha256 } = await spoolToFile(body, tempObject, { mode: 0o444, ...(options.knownSha256 ? { knownSha256: options.knownSha256 } : {}) });
-
       // The sidecar is complete and durable before the object becomes visible; it is published
       // only by the put that wins the link, so a losing racer can never overwrite it.
       const sidecar: Sidecar = {
-        size,
-        sha256,
+        size: facts.size,
+        sha256: facts.sha256,
         contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
         storedAt: new Date().toISOString(),
         ...(options.retainUntil ? { retainUntil: options.retainUntil.toISOString() } : {}),
@@ -137,11 +135,52 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
       await mkdir(dirname(finalSidecar), { recursive: true });
       await rename(tempSidecar, finalSidecar);
       await fsyncDir(dirname(finalSidecar));
-      return { key, size, sha256 };
+      return { key, size: facts.size, sha256: facts.sha256 };
     } finally {
       await rm(tempObject, { force: true });
       await rm(tempSidecar, { force: true });
     }
+  }
+
+  async function put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
+    assertValidKey(key);
+    await refuseExisting(key);
+    await mkdir(tmpDir, { recursive: true });
+    const tempObject = join(tmpDir, randomUUID());
+    // spoolToFile removes its file on failure.
+    const facts = await spoolToFile(body, tempObject, { mode: 0o444, ...(options.knownSha256 ? { knownSha256: options.knownSha256 } : {}) });
+    return publishFile(tempObject, key, facts, options);
+  }
+
+  async function stage(): Promise<StagedObject> {
+    await mkdir(tmpDir, { recursive: true });
+    const file = await StageFile.create(join(tmpDir, randomUUID()));
+    let ended = false;
+    return {
+      write: (chunk) => file.write(chunk),
+      read: (offset, length) => file.read(offset, length),
+      get size() {
+        return file.size;
+      },
+      async publish(key, options = {}) {
+        if (ended) throw new Error('this staged object was already published or discarded');
+        ended = true;
+        try {
+          assertValidKey(key);
+          assertKnownSha256(options.knownSha256);
+          await refuseExisting(key);
+          const size = await file.finish(0o444);
+          const sha256 = options.knownSha256 ?? (await digestsOfFile(file.path)).sha256;
+          return await publishFile(file.path, key, { size, sha256 }, options);
+        } finally {
+          await file.discard();
+        }
+      },
+      async discard() {
+        ended = true;
+        await file.discard();
+      },
+    };
   }
 
   async function get(key: string): Promise<NodeJS.ReadableStream> {
@@ -228,5 +267,5 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
     }
   }
 
-  return { kind: 'disk', config: { kind: 'disk', dir: root }, root, put, get, getBytes, head, list, ensureReady };
+  return { kind: 'disk', config: { kind: 'disk', dir: root }, root, put, stage, get, getBytes, head, list, ensureReady };
 }

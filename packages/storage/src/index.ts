@@ -1,4 +1,4 @@
-export type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoreConfig, StoredObject } from './types';
+export type { ObjectInfo, ObjectStore, PutBody, PutOptions, StagedObject, StoreConfig, StoredObject } from './types';
 export { openStore } from './open-store';
 export { InvalidKeyError, ObjectExistsError, ObjectNotFoundError } from './errors';
 export { assertValidKey } from './key';

@@ -10,7 +10,8 @@ import { Client } from 'minio';
 import { ObjectExistsError, ObjectNotFoundError } from './errors';
 import { assertValidKey, assertValidPrefix, isValidKey } from './key';
 import { spoolToFile } from './spool';
-import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StoredObject } from './types';
+import { digestsOfFile, StageFile } from './staging';
+import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StagedObject, StoredObject } from './types';
 
 export interface S3StoreOptions {
   /** Full URL of the service, for example http://127.0.0.1:9000. */
@@ -109,20 +110,18 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
   const region = opts.region ?? '';
   const spoolDir = opts.spoolDir ?? tmpdir();
 
-  async function put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
-    assertValidKey(key);
+  function retentionOf(options: PutOptions): Date | undefined {
     const retainUntil = opts.objectLock ? options.retainUntil : undefined;
     if (retainUntil && !(retainUntil.getTime() > Date.now())) {
       throw new RangeError(`retainUntil must be a future date, got ${retainUntil.toISOString()}`);
     }
+    return retainUntil;
+  }
 
-    // S3 takes user metadata (our x-amz-meta-sha256) in the request headers, before the body, so
-    // the upload is staged locally while it is hashed. That also gives an exact Content-Length and
-    // means a source that fails midway sends nothing at all to the bucket.
-    const spoolPath = join(spoolDir, `ggzy-s3-put-${randomUUID()}`);
+  /** Uploads the complete local file `spoolPath` as `key`, write-once. */
+  async function upload(spoolPath: string, key: string, facts: { size: number; sha256: string; md5: string }, options: PutOptions, retainUntil: Date | undefined): Promise<StoredObject> {
+    const { size, sha256, md5 } = facts;
     try {
-      const { size, sha256, md5 } = await spoolToFile(body, spoolPath, { md5: true });
-
       // Write-once has two guards. On MinIO and AWS S3 the conditional header `If-None-Match: *`
       // below is the real one: the server refuses the write atomically if the key exists. Servers
       // that ignore it (s3rver, older gateways) only get this stat, a best-effort check that two
@@ -133,7 +132,7 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
         'Content-Length': size,
         'Content-Type': options.contentType ?? DEFAULT_CONTENT_TYPE,
         // Lets the server reject a corrupted upload; object lock buckets require it on AWS.
-        'Content-MD5': md5 ?? '',
+        'Content-MD5': md5,
         'If-None-Match': '*',
         'x-amz-meta-sha256': sha256,
       };
@@ -163,9 +162,52 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
       // 409 ConditionalRequestConflict: MinIO's answer to a racing conditional write.
       if (code === 'PreconditionFailed' || code === 'ConditionalRequestConflict') throw new ObjectExistsError(key);
       throw error;
+    }
+  }
+
+  async function put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
+    assertValidKey(key);
+    const retainUntil = retentionOf(options);
+    // S3 takes user metadata (our x-amz-meta-sha256) in the request headers, before the body, so
+    // the upload is staged locally while it is hashed. That also gives an exact Content-Length and
+    // means a source that fails midway sends nothing at all to the bucket.
+    const spoolPath = join(spoolDir, `ggzy-s3-put-${randomUUID()}`);
+    try {
+      const { size, sha256, md5 } = await spoolToFile(body, spoolPath, { md5: true });
+      return await upload(spoolPath, key, { size, sha256, md5: md5 ?? '' }, options, retainUntil);
     } finally {
       await rm(spoolPath, { force: true });
     }
+  }
+
+  async function stage(): Promise<StagedObject> {
+    const file = await StageFile.create(join(spoolDir, `ggzy-s3-stage-${randomUUID()}`));
+    let ended = false;
+    return {
+      write: (chunk) => file.write(chunk),
+      read: (offset, length) => file.read(offset, length),
+      get size() {
+        return file.size;
+      },
+      async publish(key, options = {}) {
+        if (ended) throw new Error('this staged object was already published or discarded');
+        ended = true;
+        try {
+          assertValidKey(key);
+          const retainUntil = retentionOf(options);
+          const size = await file.finish();
+          // The bucket checks the MD5 and records our SHA-256: both from the bytes themselves.
+          const { sha256, md5 } = await digestsOfFile(file.path, true);
+          return await upload(file.path, key, { size, sha256, md5: md5! }, options, retainUntil);
+        } finally {
+          await file.discard();
+        }
+      },
+      async discard() {
+        ended = true;
+        await file.discard();
+      },
+    };
   }
 
   async function get(key: string): Promise<NodeJS.ReadableStream> {
@@ -247,5 +289,5 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
     await client.removeObject(bucket, READY_PROBE_KEY).catch(() => {});
   }
 
-  return { kind: 's3', config: { kind: 's3', ...opts }, put, get, getBytes, head, list, ensureReady };
+  return { kind: 's3', config: { kind: 's3', ...opts }, put, stage, get, getBytes, head, list, ensureReady };
 }

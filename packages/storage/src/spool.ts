@@ -12,6 +12,10 @@ export interface SpoolResult {
   md5?: string;
 }
 
+export function assertKnownSha256(knownSha256: string | undefined): void {
+  if (knownSha256 !== undefined && !/^[0-9a-f]{64}$/.test(knownSha256)) throw new TypeError('knownSha256 must be 64 lowercase hex digits');
+}
+
 /** Bytes gathered before a write. */
 const WRITE_RUN = 2 ** 20;
 
@@ -35,7 +39,7 @@ export async function spoolToFile(
   path: string,
   options: { md5?: boolean; mode?: number; knownSha256?: string } = {},
 ): Promise<SpoolResult> {
-  if (options.knownSha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.knownSha256)) throw new TypeError('knownSha256 must be 64 lowercase hex digits');
+  assertKnownSha256(options.knownSha256);
   const sha256 = options.knownSha256 === undefined ? createHash('sha256') : undefined;
   const md5 = options.md5 ? createHash('md5') : undefined;
   let size = 0;

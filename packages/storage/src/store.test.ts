@@ -271,4 +271,35 @@ describe.each([disk, s3])('$name object store contract', (backend) => {
     const retry = await store.put('bids/t1/broken.bin', new Uint8Array([7]));
     expect(retry.size).toBe(1);
   });
+
+  it('stages an object: bytes written in small and large pieces read back at any offset, invisible until published, then write-once', async () => {
+    const sent: Buffer[] = [];
+    const staged = await store.stage();
+    for await (const piece of randomChunks(3 * 1024 * 1024 + 5, 65_537, sent)) await staged.write(piece);
+    await staged.write(new Uint8Array(0));
+    const whole = Buffer.concat(sent);
+    expect(staged.size).toBe(whole.length);
+    // Reads across the write runs, and one running past the end.
+    expect(Buffer.from(await staged.read(1024 * 1024 - 3, 10)).equals(whole.subarray(1024 * 1024 - 3, 1024 * 1024 + 7))).toBe(true);
+    expect(Buffer.from(await staged.read(whole.length - 4, 100)).equals(whole.subarray(whole.length - 4))).toBe(true);
+    expect(await store.head('opened/s1/a')).toBeNull();
+    expect(await keys(store.list(''))).toEqual([]);
+    const stored = await staged.publish('opened/s1/a', { contentType: 'application/zip' });
+    expect(stored).toEqual({ key: 'opened/s1/a', size: whole.length, sha256: sha256(whole) });
+    expect(await store.head('opened/s1/a')).toMatchObject({ size: whole.length, sha256: sha256(whole), contentType: 'application/zip' });
+    expect(sha256(Buffer.from(await store.getBytes('opened/s1/a')))).toBe(sha256(whole));
+    await expect(staged.publish('opened/s1/b')).rejects.toThrow(/already published/);
+    // A second stage under the same key is refused and leaves the first intact.
+    const again = await store.stage();
+    await again.write(new Uint8Array([1, 2, 3]));
+    await expect(again.publish('opened/s1/a')).rejects.toBeInstanceOf(ObjectExistsError);
+    expect((await store.head('opened/s1/a'))?.sha256).toBe(sha256(whole));
+    // A discarded stage leaves nothing behind.
+    const dropped = await store.stage();
+    await dropped.write(randomBytes(2 * 1024 * 1024));
+    await dropped.discard();
+    await dropped.discard();
+    expect(await keys(store.list(''))).toEqual(['opened/s1/a']);
+    expect(await instance.leftovers()).toEqual([]);
+  });
 });

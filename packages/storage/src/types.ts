@@ -38,6 +38,21 @@ export type PutBody = Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Ar
  */
 export type StoreConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & import('./s3-store').S3StoreOptions);
 
+export interface StagedObject {
+  /** Appends bytes; a chunk must stay unchanged once given (it may be held until written). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Reads back bytes written so far (fewer at the end). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  readonly size: number;
+  /**
+   * Publishes the bytes under `key` (ObjectExistsError if it exists) and ends the stage, whatever
+   * the outcome. `knownSha256`, when given, must be the digest of exactly these bytes.
+   */
+  publish(key: string, options?: PutOptions): Promise<StoredObject>;
+  /** Drops the bytes; safe after publish and more than once. */
+  discard(): Promise<void>;
+}
+
 export interface ObjectStore {
   readonly kind: 'disk' | 's3';
   /** How to open this very store again (openStore). */
@@ -47,6 +62,12 @@ export interface ObjectStore {
    * Atomic: a failed or interrupted put leaves no object and no partial file visible under the key.
    */
   put(key: string, body: PutBody, options?: PutOptions): Promise<StoredObject>;
+  /**
+   * A write-once object written in steps: append the bytes, read them back (to check them), then
+   * publish them under a key, as atomic and write-once as `put`, or discard them. Nothing is
+   * visible to anyone before `publish`.
+   */
+  stage(): Promise<StagedObject>;
   /** Throws ObjectNotFoundError. */
   get(key: string): Promise<NodeJS.ReadableStream>;
   /** Throws ObjectNotFoundError. */

@@ -69,6 +69,21 @@ function startWorker(): Slot {
   return slot;
 }
 
+/**
+ * Starts the workers ahead of the keys (when the host starts a decryption window): a worker takes
+ * about a second and two of CPU to load its code, which the first bids would otherwise wait for.
+ * Idle workers do not keep the process alive.
+ */
+export function warmDecryptionWorkers(): void {
+  while (idle.length + limit.activeCount < DECRYPTION_WORKERS) {
+    const slot = startWorker();
+    idle.push(slot);
+  }
+}
+
+/** Workers started and free (for tests). */
+export const idleDecryptionWorkers = () => idle.filter((s) => !s.broken).length;
+
 /** The worker's failure as the error the caller would have seen had it run here. */
 function errorOf(failure: WorkerFailure, plaintextKey: string): Error {
   if (failure.kind === 'envelope') return new EnvelopeError(failure.code as EnvelopeErrorCode, failure.message);

@@ -11,6 +11,7 @@ import { digestOf } from '../tender/create-section';
 import { assertHallState, assertNotPaused, hallRefusal, loadHall, requireHost } from './access';
 import { publishHall } from './events';
 import { STALE_DECRYPTION_MINUTES } from './hand-over';
+import { warmDecryptionWorkers } from './decrypt-pool';
 import { discardPendingShares } from './recovery';
 
 interface HostCall {
@@ -23,7 +24,7 @@ interface HostCall {
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export async function startDecryption(call: HostCall & { minutes?: number | undefined }) {
-  return call.db.transaction(async (tx) => {
+  const started = await call.db.transaction(async (tx) => {
     const { hall, section } = await loadHall(tx, call.sectionId, { lock: true });
     requireHost(section, call.account);
     assertNotPaused(hall);
@@ -44,6 +45,9 @@ export async function startDecryption(call: HostCall & { minutes?: number | unde
     await publishHall(tx, section.id, 'hall.decryptionStarted', { state: 'decrypting', minutes, startedAt: iso(row!.started), endsAt: iso(row!.ends) });
     return { state: 'decrypting' as const, minutes, startedAt: iso(row!.started)!, endsAt: iso(row!.ends)! };
   });
+  // The keys may all come at once now: have the decryption workers loaded before they do.
+  warmDecryptionWorkers();
+  return started;
 }
 
 export async function extendDecryption(call: HostCall & { minutes: number; reason: string }) {

@@ -3,22 +3,15 @@
  * database: what a decryption worker runs (decrypt-pool.ts), testable on any thread. Streams the
  * envelope from the store through `openEnvelope` with the bare content key (every chunk's tag, the
  * key and salted commitments), hashes the envelope (for the bidder's receipt) and the plaintext (the
- * digest the store records) on the way, writes the plaintext to a private temporary file, reads the
- * bundle's opening schedule from there once every check has passed, and only then stores it,
- * write-once.
+ * digest the store records) on the way, stages the plaintext in the store (ObjectStore.stage),
+ * reads the bundle's opening schedule back from there once every check has passed, and only then
+ * publishes it, write-once.
  */
 import { openEnvelope, EnvelopeError } from '@ggzy/crypto';
 import { nodeBackend } from '@ggzy/crypto/node';
 import { openBidBundle, type OpeningSchedule } from '@ggzy/domain';
 import { ObjectExistsError, type ObjectStore } from '@ggzy/storage';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** Plaintext bytes gathered before each write to the temporary file. */
-const WRITE_RUN = 2 ** 20;
 
 export interface OpenBidJob {
   envelopeKey: string;
@@ -52,33 +45,11 @@ export async function openAndStoreBid(store: ObjectStore, job: OpenBidJob): Prom
       yield chunk;
     }
   }
-  // The plaintext goes to a private temporary file as it is decrypted (written in runs of
-  // WRITE_RUN), so every piece dies young and memory stays flat whatever the bid's size; the bundle
-  // is read from there, and the store takes the file only once every check has passed.
-  const dir = await mkdtemp(join(tmpdir(), 'ggzy-opening-'));
-  const file = join(dir, 'bundle.zip');
-  let handle: FileHandle | undefined;
+  // The plaintext is staged in the store as it is decrypted (every piece dies young and memory
+  // stays flat whatever the bid's size), the bundle is read back from there, and the store publishes
+  // it only once every check has passed: on the disk store by a link, without copying it again.
+  const staged = await store.stage();
   try {
-    handle = await open(file, 'w+', 0o600);
-    const out = handle;
-    let run: Uint8Array[] = [];
-    let runBytes = 0;
-    let bytes = 0;
-    const flush = async () => {
-      let written = 0;
-      while (written < runBytes) {
-        // writev of regular files writes everything; a short write resumes after what was written.
-        let skip = written;
-        const rest: Uint8Array[] = [];
-        for (const p of run) {
-          if (skip >= p.length) skip -= p.length;
-          else (rest.push(skip ? p.subarray(skip) : p), (skip = 0));
-        }
-        written += (await out.writev(rest, bytes - runBytes + written)).bytesWritten;
-      }
-      run = [];
-      runBytes = 0;
-    };
     for await (const part of openEnvelope({
       envelope: hashed(),
       key: { contentKey: job.contentKey },
@@ -88,29 +59,16 @@ export async function openAndStoreBid(store: ObjectStore, job: OpenBidJob): Prom
       },
     })) {
       plaintextHash.update(part);
-      bytes += part.length;
-      run.push(part);
-      runBytes += part.length;
-      if (runBytes >= WRITE_RUN) await flush();
+      await staged.write(part);
     }
-    if (runBytes > 0) await flush();
     const envelopeSha256 = envelopeHash.digest('hex');
     const computed = plaintextHash.digest('hex');
-
-    const schedule = (
-      await openBidBundle({
-        size: bytes,
-        read: async (offset, length) => {
-          const buffer = new Uint8Array(length);
-          const { bytesRead } = await out.read(buffer, 0, length, offset);
-          return buffer.subarray(0, bytesRead);
-        },
-      })
-    ).openingSchedule;
+    const bytes = staged.size;
+    const schedule = (await openBidBundle({ size: bytes, read: (offset, length) => staged.read(offset, length) })).openingSchedule;
 
     let plaintextSha256: string;
     try {
-      plaintextSha256 = (await store.put(job.plaintextKey, createReadStream(file, { highWaterMark: WRITE_RUN }), { contentType: 'application/zip', knownSha256: computed })).sha256;
+      plaintextSha256 = (await staged.publish(job.plaintextKey, { contentType: 'application/zip', knownSha256: computed })).sha256;
     } catch (error) {
       // An earlier attempt stored it and stopped before recording: it must be these very bytes.
       if (!(error instanceof ObjectExistsError)) throw error;
@@ -121,7 +79,6 @@ export async function openAndStoreBid(store: ObjectStore, job: OpenBidJob): Prom
     return { schedule, plaintextSha256, plaintextBytes: bytes, envelopeSha256 };
   } finally {
     job.contentKey.fill(0);
-    await handle?.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await staged.discard();
   }
 }
