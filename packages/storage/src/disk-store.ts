@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidKeyError, ObjectExistsError, ObjectNotFoundError } from './errors';
 import { assertValidKey, assertValidPrefix } from './key';
 import { assertKnownSha256, spoolToFile } from './spool';
-import { digestsOfFile, StageFile } from './staging';
+import { digestsOfFile, StageFile, stagedObject } from './staging';
 import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StagedObject, StoredObject } from './types';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -154,33 +154,14 @@ export function createDiskStore(opts: { dir: string }): ObjectStore & { readonly
 
   async function stage(): Promise<StagedObject> {
     await mkdir(tmpDir, { recursive: true });
-    const file = await StageFile.create(join(tmpDir, randomUUID()));
-    let ended = false;
-    return {
-      write: (chunk) => file.write(chunk),
-      read: (offset, length) => file.read(offset, length),
-      get size() {
-        return file.size;
-      },
-      async publish(key, options = {}) {
-        if (ended) throw new Error('this staged object was already published or discarded');
-        ended = true;
-        try {
-          assertValidKey(key);
-          assertKnownSha256(options.knownSha256);
-          await refuseExisting(key);
-          const size = await file.finish(0o444);
-          const sha256 = options.knownSha256 ?? (await digestsOfFile(file.path)).sha256;
-          return await publishFile(file.path, key, { size, sha256 }, options);
-        } finally {
-          await file.discard();
-        }
-      },
-      async discard() {
-        ended = true;
-        await file.discard();
-      },
-    };
+    return stagedObject(await StageFile.create(join(tmpDir, randomUUID())), async (file, key, options) => {
+      assertValidKey(key);
+      assertKnownSha256(options.knownSha256);
+      await refuseExisting(key);
+      const size = await file.finish(0o444);
+      const sha256 = options.knownSha256 ?? (await digestsOfFile(file.path)).sha256;
+      return publishFile(file.path, key, { size, sha256 }, options);
+    });
   }
 
   async function get(key: string): Promise<NodeJS.ReadableStream> {

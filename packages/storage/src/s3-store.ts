@@ -10,7 +10,7 @@ import { Client } from 'minio';
 import { ObjectExistsError, ObjectNotFoundError } from './errors';
 import { assertValidKey, assertValidPrefix, isValidKey } from './key';
 import { spoolToFile } from './spool';
-import { digestsOfFile, StageFile } from './staging';
+import { digestsOfFile, StageFile, stagedObject } from './staging';
 import type { ObjectInfo, ObjectStore, PutBody, PutOptions, StagedObject, StoredObject } from './types';
 
 export interface S3StoreOptions {
@@ -181,33 +181,14 @@ export function createS3Store(opts: S3StoreOptions): ObjectStore {
   }
 
   async function stage(): Promise<StagedObject> {
-    const file = await StageFile.create(join(spoolDir, `ggzy-s3-stage-${randomUUID()}`));
-    let ended = false;
-    return {
-      write: (chunk) => file.write(chunk),
-      read: (offset, length) => file.read(offset, length),
-      get size() {
-        return file.size;
-      },
-      async publish(key, options = {}) {
-        if (ended) throw new Error('this staged object was already published or discarded');
-        ended = true;
-        try {
-          assertValidKey(key);
-          const retainUntil = retentionOf(options);
-          const size = await file.finish();
-          // The bucket checks the MD5 and records our SHA-256: both from the bytes themselves.
-          const { sha256, md5 } = await digestsOfFile(file.path, true);
-          return await upload(file.path, key, { size, sha256, md5: md5! }, options, retainUntil);
-        } finally {
-          await file.discard();
-        }
-      },
-      async discard() {
-        ended = true;
-        await file.discard();
-      },
-    };
+    return stagedObject(await StageFile.create(join(spoolDir, `ggzy-s3-stage-${randomUUID()}`)), async (file, key, options) => {
+      assertValidKey(key);
+      const retainUntil = retentionOf(options);
+      const size = await file.finish();
+      // The bucket checks the MD5 and records our SHA-256: both from the bytes themselves.
+      const { sha256, md5 } = await digestsOfFile(file.path, true);
+      return upload(file.path, key, { size, sha256, md5: md5! }, options, retainUntil);
+    });
   }
 
   async function get(key: string): Promise<NodeJS.ReadableStream> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import type { PutOptions, StagedObject, StoredObject } from './types';
 
 /** Bytes gathered before each write (one writev): small chunks would cost a system call each. */
 export const WRITE_RUN = 2 ** 20;
@@ -110,4 +111,32 @@ export async function digestsOfFile(path: string, md5 = false): Promise<{ sha256
     m?.update(chunk);
   }
   return { sha256: sha.digest('hex'), ...(m ? { md5: m.digest('base64') } : {}) };
+}
+
+/**
+ * A StagedObject over `file`: `publish` runs once (then the stage is over, whatever the outcome),
+ * handing the finished file to the store's own `publishFile`; the file is removed afterwards.
+ */
+export function stagedObject(file: StageFile, publishFile: (file: StageFile, key: string, options: PutOptions) => Promise<StoredObject>): StagedObject {
+  let ended = false;
+  return {
+    write: (chunk) => file.write(chunk),
+    read: (offset, length) => file.read(offset, length),
+    get size() {
+      return file.size;
+    },
+    async publish(key, options = {}) {
+      if (ended) throw new Error('this staged object was already published or discarded');
+      ended = true;
+      try {
+        return await publishFile(file, key, options);
+      } finally {
+        await file.discard();
+      }
+    },
+    async discard() {
+      ended = true;
+      await file.discard();
+    },
+  };
 }

@@ -81,9 +81,6 @@ export function warmDecryptionWorkers(): void {
   }
 }
 
-/** Workers started and free (for tests). */
-export const idleDecryptionWorkers = () => idle.filter((s) => !s.broken).length;
-
 /** The worker's failure as the error the caller would have seen had it run here. */
 function errorOf(failure: WorkerFailure, plaintextKey: string): Error {
   if (failure.kind === 'envelope') return new EnvelopeError(failure.code as EnvelopeErrorCode, failure.message);
